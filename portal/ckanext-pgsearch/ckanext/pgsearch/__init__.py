@@ -1,0 +1,1 @@
+"""CKAN search backed by PostgreSQL, for portals that cannot run Solr."""

@@ -1,0 +1,110 @@
+"""The one boundary between this project and a CKAN portal.
+
+Every call to CKAN goes through :class:`CkanClient`, which turns ckanapi's and
+requests' exceptions into this project's typed errors in exactly one place,
+and keeps the API token out of every message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ckanapi
+import requests
+
+from .errors import PortalRejected, PortalUnavailable
+from .redact import redact
+
+READ_ACTION_PREFIXES = ("package_show", "package_search", "status_show", "group_show",
+                        "organization_show", "user_show", "resource_show", "datastore_search",
+                        "datastore_info", "member_list", "organization_list", "group_list",
+                        "package_list", "api_token_list")
+TRANSIENT_STATUS = {502, 503, 504}
+
+
+def is_write(action: str) -> bool:
+    """Tell whether a CKAN action changes the portal."""
+    return not action.startswith(READ_ACTION_PREFIXES) and not action.endswith(("_show", "_list"))
+
+
+class CkanClient:
+    """Call CKAN actions over HTTP with typed errors.
+
+    Args:
+        url: the portal's base URL, e.g. ``http://127.0.0.1:5050``.
+        token: an API token, or None for anonymous reads.
+        timeout: connect and read timeouts in seconds.
+        on_call: called with each action name before it is sent (for counting writes).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        timeout: tuple[float, float] = (5.0, 120.0),
+        on_call: Callable[[str], None] | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+        self._on_call = on_call
+        self._session = requests.Session()
+        self._remote = ckanapi.RemoteCKAN(
+            self.url, apikey=token, user_agent="opendata-pipeline/0.1", session=self._session
+        )
+
+    def __repr__(self) -> str:
+        return f"CkanClient({self.url!r}, token={'set' if self._token else 'none'})"
+
+    def call(self, action: str, files: dict[str, Any] | None = None, **data: Any) -> Any:
+        """Call a CKAN action and return its result.
+
+        Raises:
+            PortalUnavailable: the portal did not answer or answered 502/503/504 (retry).
+            PortalRejected: the portal refused the call (do not retry).
+        """
+        if self._on_call is not None:
+            self._on_call(action)
+        try:
+            return self._remote.call_action(
+                action, data_dict=data, files=files, requests_kwargs={"timeout": self._timeout}
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise PortalUnavailable(self._msg(f"{action}: portal at {self.url} did not answer: {exc}")) from None
+        except ckanapi.NotAuthorized as exc:
+            raise PortalRejected(self._msg(
+                f"{action}: not authorized ({exc}). Check that the API token belongs to an editor "
+                "of the dataset's organization."
+            )) from None
+        except ckanapi.NotFound as exc:
+            raise PortalRejected(self._msg(f"{action}: not found ({exc})")) from None
+        except ckanapi.ValidationError as exc:
+            raise PortalRejected(self._msg(f"{action}: rejected by CKAN validation: {exc}")) from None
+        except ckanapi.CKANAPIError as exc:
+            status = _status_of(exc)
+            if status in TRANSIENT_STATUS or status is None:
+                raise PortalUnavailable(self._msg(f"{action}: portal error {status}: {exc}")) from None
+            raise PortalRejected(self._msg(f"{action}: portal error {status}: {exc}")) from None
+
+    def get(self, url: str) -> requests.Response:
+        """GET a URL of the portal (downloads, DCAT exports) with the client's timeouts."""
+        try:
+            headers = {"Authorization": self._token} if self._token else {}
+            return self._session.get(url, timeout=self._timeout, headers=headers)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise PortalUnavailable(self._msg(f"GET {url} failed: {exc}")) from None
+
+    def _msg(self, text: str) -> str:
+        return redact(text, [self._token])
+
+
+def _status_of(exc: Exception) -> int | None:
+    for arg in getattr(exc, "args", ()):
+        if isinstance(arg, int):
+            return arg
+    text = str(exc)
+    for code in (400, 401, 403, 404, 409, 413, 500, 502, 503, 504):
+        if str(code) in text:
+            return code
+    return None

@@ -1,0 +1,115 @@
+"""The ``odp`` command line for data stewards."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .errors import OdpError
+from .localportal import manager
+from .localportal.layout import Layout
+
+
+def _log(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _fail_on_odp_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except OdpError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(2 if exc.transient else 1)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="opendata-pipeline")
+def main() -> None:
+    """Gather, validate and publish the Digitale Modellregionen NRW open data to CKAN."""
+
+
+@main.group()
+def portal() -> None:
+    """Manage the local CKAN portal (CKAN 2.12, PostgreSQL, Redis, no Solr)."""
+
+
+_name_option = click.option("--name", default="local", show_default=True,
+                            help="Instance name; databases are named after it.")
+_port_option = click.option("--port", type=int, default=None,
+                            help="TCP port on 127.0.0.1 (default: saved, $ODP_PORTAL_PORT or 5050).")
+
+
+@portal.command("up")
+@_name_option
+@_port_option
+@_fail_on_odp_errors
+def portal_up(name: str, port: int | None) -> None:
+    """Install, start and bootstrap the portal; print its URL."""
+    layout = Layout.default(name, port)
+    manager.up(layout, _log)
+    click.echo(layout.url)
+
+
+@portal.command("down")
+@_name_option
+@_fail_on_odp_errors
+def portal_down(name: str) -> None:
+    """Stop the portal (its data stays)."""
+    layout = Layout.default(name)
+    click.echo("stopped" if manager.stop(layout, _log) else "not running")
+
+
+@portal.command("status")
+@_name_option
+@_fail_on_odp_errors
+def portal_status(name: str) -> None:
+    """Print URL, CKAN version, plugins and health; exit 3 when not running."""
+    layout = Layout.default(name)
+    st = manager.status(layout)
+    click.echo(f"url:      {st.url}")
+    if not st.running:
+        click.echo("running:  no (start it with: odp portal up)")
+        sys.exit(3)
+    click.echo("running:  yes")
+    click.echo(f"ckan:     {st.ckan_version}")
+    click.echo(f"plugins:  {' '.join(st.plugins)}")
+    for check, ok in st.health.items():
+        click.echo(f"health:   {check}: {'ok' if ok else 'FAILING'}")
+    if not all(st.health.values()):
+        sys.exit(4)
+
+
+@portal.command("reset")
+@_name_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_fail_on_odp_errors
+def portal_reset(name: str, yes: bool) -> None:
+    """Stop the portal and wipe its databases, files and tokens."""
+    layout = Layout.default(name)
+    if not yes:
+        click.confirm(f"Wipe portal '{name}' ({layout.db_main}, {layout.instance_dir})?", abort=True)
+    manager.reset(layout, _log)
+    click.echo("reset")
+
+
+@main.command("demo")
+@_port_option
+@_fail_on_odp_errors
+def demo(port: int | None) -> None:
+    """Bring the local portal up and run the main job on it."""
+    layout = Layout.default("local", port)
+    manager.up(layout, _log)
+    click.echo(f"Portal: {layout.url}")
+    click.echo(f"Group:  {layout.url}/group/digitale-daten")
+
+
+if __name__ == "__main__":
+    main()

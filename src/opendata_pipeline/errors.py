@@ -1,0 +1,43 @@
+"""Typed errors with messages a data steward can act on.
+
+Errors are either transient (worth retrying: timeouts, 5xx, dropped
+connections) or terminal (retrying cannot help: bad input, bad config, 4xx).
+"""
+
+from __future__ import annotations
+
+
+class OdpError(Exception):
+    """Base class for every error this project raises on purpose."""
+
+    transient = False
+
+
+class TransientError(OdpError):
+    """A failure that may go away when the same call is tried again."""
+
+    transient = True
+
+
+class TerminalError(OdpError):
+    """A failure that repeating the call cannot fix."""
+
+
+class ConfigError(TerminalError):
+    """A setting is missing or wrong."""
+
+
+class ServiceError(TerminalError):
+    """A service the portal needs (PostgreSQL, Redis) is missing or will not start."""
+
+
+class PortalError(TerminalError):
+    """The local CKAN portal could not be installed, started or bootstrapped."""
+
+
+class PortalUnavailable(TransientError):
+    """The CKAN portal did not answer (connection refused, timeout, 502/503/504)."""
+
+
+class PortalRejected(TerminalError):
+    """The CKAN portal refused a call (403, 404, validation error)."""

@@ -1,0 +1,1 @@
+"""The local CKAN portal: install, configure, start, bootstrap, stop, reset."""
