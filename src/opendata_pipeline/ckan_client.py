@@ -7,6 +7,7 @@ and keeps the API token out of every message.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from typing import Any
 
@@ -16,10 +17,22 @@ import requests
 from .errors import PortalRejected, PortalUnavailable
 from .redact import redact
 
-READ_ACTION_PREFIXES = ("package_show", "package_search", "status_show", "group_show",
-                        "organization_show", "user_show", "resource_show", "datastore_search",
-                        "datastore_info", "member_list", "organization_list", "group_list",
-                        "package_list", "api_token_list")
+READ_ACTION_PREFIXES = (
+    "package_show",
+    "package_search",
+    "status_show",
+    "group_show",
+    "organization_show",
+    "user_show",
+    "resource_show",
+    "datastore_search",
+    "datastore_info",
+    "member_list",
+    "organization_list",
+    "group_list",
+    "package_list",
+    "api_token_list",
+)
 TRANSIENT_STATUS = {502, 503, 504}
 
 
@@ -71,20 +84,32 @@ class CkanClient:
                 action, data_dict=data, files=files, requests_kwargs={"timeout": self._timeout}
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise PortalUnavailable(self._msg(f"{action}: portal at {self.url} did not answer: {exc}")) from None
+            raise PortalUnavailable(
+                self._msg(f"{action}: portal at {self.url} did not answer: {exc}")
+            ) from None
         except ckanapi.NotAuthorized as exc:
-            raise PortalRejected(self._msg(
-                f"{action}: not authorized ({exc}). Check that the API token belongs to an editor "
-                "of the dataset's organization."
-            )) from None
+            raise PortalRejected(
+                self._msg(
+                    f"{action}: not authorized ({exc}). Check that the API token belongs "
+                    "to an editor of the dataset's organization."
+                )
+            ) from None
         except ckanapi.NotFound as exc:
             raise PortalRejected(self._msg(f"{action}: not found ({exc})")) from None
         except ckanapi.ValidationError as exc:
-            raise PortalRejected(self._msg(f"{action}: rejected by CKAN validation: {exc}")) from None
-        except ckanapi.CKANAPIError as exc:
+            raise PortalRejected(
+                self._msg(f"{action}: rejected by CKAN validation: {exc}")
+            ) from None
+        except (ckanapi.SearchQueryError, ckanapi.SearchError) as exc:
+            raise PortalRejected(self._msg(f"{action}: invalid search: {exc}")) from None
+        except ckanapi.SearchIndexError as exc:
+            raise PortalUnavailable(self._msg(f"{action}: search index failed: {exc}")) from None
+        except (ckanapi.CKANAPIError, ckanapi.ServerIncompatibleError) as exc:
             status = _status_of(exc)
             if status in TRANSIENT_STATUS or status is None:
-                raise PortalUnavailable(self._msg(f"{action}: portal error {status}: {exc}")) from None
+                raise PortalUnavailable(
+                    self._msg(f"{action}: portal error {status}: {exc}")
+                ) from None
             raise PortalRejected(self._msg(f"{action}: portal error {status}: {exc}")) from None
 
     def get(self, url: str) -> requests.Response:
@@ -100,11 +125,9 @@ class CkanClient:
 
 
 def _status_of(exc: Exception) -> int | None:
-    for arg in getattr(exc, "args", ()):
-        if isinstance(arg, int):
-            return arg
-    text = str(exc)
-    for code in (400, 401, 403, 404, 409, 413, 500, 502, 503, 504):
-        if str(code) in text:
-            return code
-    return None
+    """Read the HTTP status from ckanapi's ``repr([url, status, body])`` message."""
+    try:
+        parts = ast.literal_eval(str(exc.args[0]))
+        return int(parts[1])
+    except (ValueError, SyntaxError, IndexError, TypeError):
+        return None

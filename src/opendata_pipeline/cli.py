@@ -41,10 +41,18 @@ def portal() -> None:
     """Manage the local CKAN portal (CKAN 2.12, PostgreSQL, Redis, no Solr)."""
 
 
-_name_option = click.option("--name", default="local", show_default=True,
-                            help="Instance name; databases are named after it.")
-_port_option = click.option("--port", type=int, default=None,
-                            help="TCP port on 127.0.0.1 (default: saved, $ODP_PORTAL_PORT or 5050).")
+_name_option = click.option(
+    "--name",
+    default="local",
+    show_default=True,
+    help="Instance name; databases are named after it.",
+)
+_port_option = click.option(
+    "--port",
+    type=int,
+    default=None,
+    help="TCP port on 127.0.0.1 (default: saved, $ODP_PORTAL_PORT or 5050).",
+)
 
 
 @portal.command("up")
@@ -95,7 +103,9 @@ def portal_reset(name: str, yes: bool) -> None:
     """Stop the portal and wipe its databases, files and tokens."""
     layout = Layout.default(name)
     if not yes:
-        click.confirm(f"Wipe portal '{name}' ({layout.db_main}, {layout.instance_dir})?", abort=True)
+        click.confirm(
+            f"Wipe portal '{name}' ({layout.db_main}, {layout.instance_dir})?", abort=True
+        )
     manager.reset(layout, _log)
     click.echo("reset")
 

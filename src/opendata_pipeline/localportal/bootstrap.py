@@ -31,11 +31,29 @@ def _ensure_admin_token(layout: Layout) -> str:
     ckan = str(layout.bin("ckan"))
     shown = _run([ckan, "user", "show", ADMIN_USER], layout, "ckan user show")
     if "User: None" in shown:
-        _run([ckan, "user", "add", ADMIN_USER, "email=admin@localhost.invalid",
-              f"password={secrets.token_urlsafe(24)}"], layout, "ckan user add")
+        _run(
+            [
+                ckan,
+                "user",
+                "add",
+                ADMIN_USER,
+                "email=admin@localhost.invalid",
+                f"password={secrets.token_urlsafe(24)}",
+            ],
+            layout,
+            "ckan user add",
+        )
     _run([ckan, "sysadmin", "add", ADMIN_USER], layout, "ckan sysadmin add")
-    token = _run([ckan, "user", "token", "add", "-q", ADMIN_USER, "odp-bootstrap"], layout,
-                 "ckan user token add").strip().splitlines()[-1].strip()
+    token = (
+        _run(
+            [ckan, "user", "token", "add", "-q", ADMIN_USER, "odp-bootstrap"],
+            layout,
+            "ckan user token add",
+        )
+        .strip()
+        .splitlines()[-1]
+        .strip()
+    )
     write_secret(layout.admin_token_file, token)
     return token
 

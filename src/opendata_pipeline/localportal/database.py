@@ -25,8 +25,12 @@ def run_admin_sql(statements: str, dbname: str = "postgres") -> None:
     """
     try:
         with psycopg.connect(
-            host=PG_HOST, port=PG_PORT, user="postgres", dbname=dbname,
-            autocommit=True, connect_timeout=5,
+            host=PG_HOST,
+            port=PG_PORT,
+            user="postgres",
+            dbname=dbname,
+            autocommit=True,
+            connect_timeout=5,
         ) as conn:
             conn.execute(statements.encode())
             return
@@ -34,9 +38,24 @@ def run_admin_sql(statements: str, dbname: str = "postgres") -> None:
         tcp_error = exc
     if os.geteuid() == 0 and shutil.which("runuser") and shutil.which("psql"):
         done = subprocess.run(
-            ["runuser", "-u", "postgres", "--", "psql", "-v", "ON_ERROR_STOP=1", "-q",
-             "-d", dbname, "-f", "-"],
-            input=statements, text=True, capture_output=True, check=False,
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                "psql",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-d",
+                dbname,
+                "-f",
+                "-",
+            ],
+            input=statements,
+            text=True,
+            capture_output=True,
+            check=False,
         )
         if done.returncode == 0:
             return
@@ -50,8 +69,9 @@ def run_admin_sql(statements: str, dbname: str = "postgres") -> None:
 def create_role(name: str, password: str) -> str:
     """Return SQL that creates a login role, or resets its password if it exists."""
     ident, pw = sql.Identifier(name).as_string(), sql.Literal(password).as_string()
+    literal = sql.Literal(name).as_string()
     return (
-        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {sql.Literal(name).as_string()}) "
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {literal}) "
         f"THEN CREATE ROLE {ident} LOGIN PASSWORD {pw}; "
         f"ELSE ALTER ROLE {ident} LOGIN PASSWORD {pw}; END IF; END $$;"
     )
@@ -61,7 +81,11 @@ def database_exists(name: str, user: str, password: str) -> bool:
     """Tell whether a database exists, by connecting to it as its owner."""
     try:
         with psycopg.connect(
-            host=PG_HOST, port=PG_PORT, user=user, password=password, dbname=name,
+            host=PG_HOST,
+            port=PG_PORT,
+            user=user,
+            password=password,
+            dbname=name,
             connect_timeout=5,
         ):
             return True
@@ -71,8 +95,9 @@ def database_exists(name: str, user: str, password: str) -> bool:
         raise ServiceError(f"Cannot connect to database {name} as {user}: {exc}") from exc
 
 
-def create_databases(owner: str, reader: str, password_rw: str, password_ro: str,
-                     names: list[str]) -> None:
+def create_databases(
+    owner: str, reader: str, password_rw: str, password_ro: str, names: list[str]
+) -> None:
     """Create the roles and the databases they own (idempotent)."""
     run_admin_sql(create_role(owner, password_rw) + create_role(reader, password_ro))
     for name in names:

@@ -14,7 +14,9 @@ from typing import Any
 from ..errors import ConfigError
 from .services import PG_HOST, PG_PORT, REDIS_HOST, REDIS_PORT
 
-PLUGINS = "activity datastore pgsearch dcat dcat_json_interface structured_data datatables_view text_view"
+PLUGINS = (
+    "activity datastore pgsearch dcat dcat_json_interface structured_data datatables_view text_view"
+)
 DEFAULT_PORT = 5050
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 

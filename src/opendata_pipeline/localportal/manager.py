@@ -59,8 +59,11 @@ def _run(cmd: list[str], layout: Layout, what: str, stdin: str | None = None) ->
 def _venv_fingerprint(layout: Layout) -> str:
     digest = hashlib.sha256()
     portal = layout.root / "portal"
-    files = [portal / "requirements.lock", *sorted((portal / "ckanext-pgsearch").rglob("*.py")),
-             portal / "ckanext-pgsearch" / "pyproject.toml"]
+    files = [
+        portal / "requirements.lock",
+        *sorted((portal / "ckanext-pgsearch").rglob("*.py")),
+        portal / "ckanext-pgsearch" / "pyproject.toml",
+    ]
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
@@ -81,8 +84,21 @@ def ensure_venv(layout: Layout, log: Log) -> None:
         lock = str(layout.root / "portal" / "requirements.lock")
         _run([uv, "pip", "install", "-q", "--python", python, "-r", lock], layout, "CKAN install")
         plugin = str(layout.root / "portal" / "ckanext-pgsearch")
-        _run([uv, "pip", "install", "-q", "--python", python, "--reinstall-package",
-              "ckanext-pgsearch", plugin], layout, "pgsearch plugin install")
+        _run(
+            [
+                uv,
+                "pip",
+                "install",
+                "-q",
+                "--python",
+                python,
+                "--reinstall-package",
+                "ckanext-pgsearch",
+                plugin,
+            ],
+            layout,
+            "pgsearch plugin install",
+        )
         stamp.write_text(wanted)
 
 
@@ -95,19 +111,27 @@ def ensure_config(layout: Layout, log: Log) -> bool:
     if fresh:
         log(f"Creating databases {layout.db_main} and {layout.db_datastore}")
         database.create_databases(
-            layout.role_rw, layout.role_ro, state["password_rw"], state["password_ro"],
+            layout.role_rw,
+            layout.role_ro,
+            state["password_rw"],
+            state["password_ro"],
             [layout.db_main, layout.db_datastore],
         )
     if not layout.ini.exists():
-        _run([str(layout.bin("ckan")), "generate", "config", str(layout.ini)], layout,
-             "ckan generate config")
+        _run(
+            [str(layout.bin("ckan")), "generate", "config", str(layout.ini)],
+            layout,
+            "ckan generate config",
+        )
     patch_ini(layout.ini, ckan_settings(layout, state))
     if fresh or not state.get("initialized"):
         log("Initialising CKAN database, activity and DataStore permissions")
         ckan = str(layout.bin("ckan"))
         _run([ckan, "db", "init"], layout, "ckan db init")
         _run([ckan, "db", "upgrade", "-p", "activity"], layout, "ckan db upgrade -p activity")
-        perms = _run([ckan, "datastore", "set-permissions"], layout, "ckan datastore set-permissions")
+        perms = _run(
+            [ckan, "datastore", "set-permissions"], layout, "ckan datastore set-permissions"
+        )
         # The script switches databases with psql's \connect; we are connected there already.
         perms = "\n".join(ln for ln in perms.splitlines() if not ln.startswith("\\connect"))
         database.run_admin_sql(perms, layout.db_datastore)
@@ -148,10 +172,22 @@ def start(layout: Layout, log: Log, wait_seconds: float = 180) -> None:
     log(f"Starting CKAN on {layout.url}")
     env = dict(os.environ, CKAN_INI=str(layout.ini))
     cmd = [
-        str(layout.bin("gunicorn")), "--daemon", "--pid", str(layout.pidfile),
-        "--bind", f"127.0.0.1:{layout.port}", "--workers", "2", "--timeout", "600",
-        "--chdir", str(layout.root / "portal"), "--error-logfile", str(layout.logfile),
-        "--capture-output", "wsgi:application",
+        str(layout.bin("gunicorn")),
+        "--daemon",
+        "--pid",
+        str(layout.pidfile),
+        "--bind",
+        f"127.0.0.1:{layout.port}",
+        "--workers",
+        "2",
+        "--timeout",
+        "600",
+        "--chdir",
+        str(layout.root / "portal"),
+        "--error-logfile",
+        str(layout.logfile),
+        "--capture-output",
+        "wsgi:application",
     ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -161,8 +197,10 @@ def start(layout: Layout, log: Log, wait_seconds: float = 180) -> None:
         if status_show(layout):
             return
         time.sleep(0.5)
-    raise PortalError(f"CKAN did not answer on {layout.url}; see the log {layout.logfile}:\n"
-                      + _tail(layout.logfile))
+    raise PortalError(
+        f"CKAN did not answer on {layout.url}; see the log {layout.logfile}:\n"
+        + _tail(layout.logfile)
+    )
 
 
 def _tail(path: Path, lines: int = 20) -> str:
@@ -225,7 +263,9 @@ def status(layout: Layout) -> Status:
             health[check] = requests.get(layout.url + path, timeout=5).ok
         except requests.RequestException:
             health[check] = False
-    return Status(layout.url, True, info.get("ckan_version"), list(info.get("extensions", [])), health)
+    return Status(
+        layout.url, True, info.get("ckan_version"), list(info.get("extensions", [])), health
+    )
 
 
 def up(layout: Layout, log: Log = print) -> None:

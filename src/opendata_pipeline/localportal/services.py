@@ -62,8 +62,17 @@ def _redis_installed() -> bool:
 def _redis_start() -> None:
     subprocess.run(
         [
-            "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port",
-            str(REDIS_PORT), "--save", "", "--appendonly", "no",
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(REDIS_PORT),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
         ],
         check=False,
         capture_output=True,
@@ -75,7 +84,11 @@ REDIS = Service("Redis", REDIS_HOST, REDIS_PORT, "redis-server", _redis_installe
 
 
 def _can_apt() -> bool:
-    return os.geteuid() == 0 and bool(shutil.which("apt-get")) and os.path.exists("/etc/debian_version")
+    return (
+        os.geteuid() == 0
+        and bool(shutil.which("apt-get"))
+        and os.path.exists("/etc/debian_version")
+    )
 
 
 def _apt_install(packages: list[str], log: Callable[[str], None]) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pysolr
 import sqlalchemy as sa
@@ -28,9 +29,21 @@ TABLE = "pgsearch_document"
 # Sources of Solr's catch-all "text" field in CKAN's schema (copyField), with
 # the weight each gets when ranking: A highest.
 TEXT_SOURCES = {
-    "name": "A", "title": "A", "tags": "B", "groups": "B", "organization": "C",
-    "notes": "C", "res_name": "D", "res_description": "D", "maintainer": "D",
-    "author": "D", "license": "D", "text": "D", "urls": "D", "url": "D", "res_url": "D",
+    "name": "A",
+    "title": "A",
+    "tags": "B",
+    "groups": "B",
+    "organization": "C",
+    "notes": "C",
+    "res_name": "D",
+    "res_description": "D",
+    "maintainer": "D",
+    "author": "D",
+    "license": "D",
+    "text": "D",
+    "urls": "D",
+    "url": "D",
+    "res_url": "D",
 }
 TEXT_SOURCE_PREFIXES = ("extras_", "res_extras_", "vocab_")
 
@@ -60,7 +73,9 @@ def _strings(value: Any) -> list[str]:
 
 def project(doc: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, str], dict[str, str]]:
     """Split an index document into exact terms, text fields and weighted text."""
-    terms = {k: _strings(v) for k, v in doc.items() if k not in ("data_dict", "validated_data_dict")}
+    terms = {
+        k: _strings(v) for k, v in doc.items() if k not in ("data_dict", "validated_data_dict")
+    }
     terms = {k: v for k, v in terms.items() if v}
     texts = {k: " ".join(v) for k, v in terms.items() if is_text_field(k)}
     weighted: dict[str, list[str]] = {"A": [], "B": [], "C": [], "D": []}
@@ -199,7 +214,7 @@ class PgSearchConnection:
                 f"""SELECT v, count(*) AS n FROM ({matched}) m,
                       jsonb_array_elements_text(coalesce(m.terms->%(facet_field)s, '[]'::jsonb)) v
                     GROUP BY v HAVING count(*) >= %(mincount)s ORDER BY {order}
-                    {'' if limit < 0 else f'LIMIT {limit}'}""",
+                    {"" if limit < 0 else f"LIMIT {limit}"}""",
                 params,
             )
             out[name] = [x for v, n in rows for x in (v, n)]
@@ -208,10 +223,7 @@ class PgSearchConnection:
 
 def _select_fields(doc: dict[str, Any], score: float, fl: Any) -> dict[str, Any]:
     wanted = (fl or "*").replace(",", " ").split() if isinstance(fl, str) else list(fl or ["*"])
-    if "*" in wanted:
-        result = dict(doc)
-    else:
-        result = {k: doc[k] for k in wanted if k in doc}
+    result = dict(doc) if "*" in wanted else {k: doc[k] for k in wanted if k in doc}
     if "score" in wanted:
         result["score"] = float(score)
     return result

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 
 class QuerySyntaxError(ValueError):
@@ -64,7 +63,7 @@ class Not:
     child: Node
 
 
-Node = Union[All, Term, Exists, Range, And, Or, Not]
+Node = All | Term | Exists | Range | And | Or | Not
 
 
 @dataclass(frozen=True)

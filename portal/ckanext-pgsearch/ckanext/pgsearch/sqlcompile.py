@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .solrquery import All, And, Dismax, Exists, Node, Not, Or, Range, Term
@@ -25,8 +25,17 @@ TS_CONFIG = "german"
 # exact-match string field.
 TEXT_FIELDS = frozenset(
     {
-        "text", "title", "notes", "author", "maintainer", "author_email",
-        "maintainer_email", "res_name", "res_description", "urls", "title_ngram",
+        "text",
+        "title",
+        "notes",
+        "author",
+        "maintainer",
+        "author_email",
+        "maintainer_email",
+        "res_name",
+        "res_description",
+        "urls",
+        "title_ngram",
     }
 )
 TEXT_PREFIXES = ("extras_", "res_extras_")
@@ -59,7 +68,7 @@ def resolve_date(value: str, now: datetime | None = None) -> str:
     m = _DATE_MATH.match(value)
     if not m:
         return value
-    t = now or datetime.now(timezone.utc)
+    t = now or datetime.now(UTC)
     for amount, unit in _DATE_STEP.findall(m.group(1) or ""):
         n = int(amount)
         if unit == "YEAR":
@@ -102,8 +111,11 @@ def _string_match(c: Compiled, term: Term) -> str:
     f = c.param(term.field)
     if term.wildcard:
         pattern = (
-            term.value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            .replace("*", "%").replace("?", "_")
+            term.value.replace("\\", "\\\\")
+            .replace("%", "\\%")
+            .replace("_", "\\_")
+            .replace("*", "%")
+            .replace("?", "_")
         )
         return (
             "EXISTS (SELECT 1 FROM jsonb_array_elements_text("

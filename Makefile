@@ -1,0 +1,42 @@
+# One entry point for set-up, the demo and the tests (CI runs `make test` via .ci/run).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+VENV := .venv
+# Use uv from PATH if present, else install a pinned copy into .tools/.
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+
+.PHONY: demo test lint typecheck unit integration portal-down clean
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install -q "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra dev --python 3.11
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/odp demo
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+unit: $(VENV)/.installed
+	$(VENV)/bin/pytest tests/unit -q
+
+integration: $(VENV)/.installed
+	$(VENV)/bin/pytest tests/integration -q
+
+test: lint typecheck $(VENV)/.installed
+	$(VENV)/bin/pytest tests -q
+
+portal-down: $(VENV)/.installed
+	$(VENV)/bin/odp portal down
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,1 +1,0 @@
-"""CKAN search backed by PostgreSQL, for portals that cannot run Solr."""

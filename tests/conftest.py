@@ -1,0 +1,9 @@
+"""Shared pytest configuration: unit tests need nothing, integration tests get a portal."""
+
+import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
