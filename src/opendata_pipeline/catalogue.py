@@ -1,0 +1,236 @@
+"""Declared datasets: ``datasets/<slug>/dataset.yaml`` and ``schemas/<slug>.schema.json``."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Mapping(_Frozen):
+    """How a source's columns become the schema's columns, applied in this order."""
+
+    rename: dict[str, str] = {}
+    """Source column -> schema field."""
+    copy_columns: dict[str, str] = Field(default_factory=dict, alias="copy")
+    """New column -> existing column whose values it starts with."""
+    values: dict[str, dict[str, str]] = {}
+    """Column -> {source value: published value}; unmapped values fail the gather."""
+    constants: dict[str, str] = {}
+    """Column -> value set on every row."""
+    drop: list[str] = []
+    """Source columns that are not published."""
+    origin_column: str | None = None
+    """If set, a column that receives each row's source URI."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class _SourceBase(_Frozen):
+    mapping: Mapping = Mapping()
+    name: str | None = None
+    """A short label for messages; defaults to the path or URL."""
+
+
+TabularFormat = Literal["csv", "xlsx", "json"]
+
+
+class FileSource(_SourceBase):
+    """A local CSV, XLSX or JSON file (path relative to the dataset folder)."""
+
+    type: Literal["file"]
+    path: str
+    format: TabularFormat | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    records_path: str | None = None
+
+
+class HttpSource(_SourceBase):
+    """A CSV, XLSX or JSON document over HTTP(S)."""
+
+    type: Literal["http"]
+    url: str
+    format: TabularFormat
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    records_path: str | None = None
+    max_bytes: int = 50_000_000
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    retries: int = 3
+
+
+class IcsSource(_SourceBase):
+    """An iCalendar feed, local (``path``) or over HTTP (``url``)."""
+
+    type: Literal["ics"]
+    path: str | None = None
+    url: str | None = None
+    max_bytes: int = 20_000_000
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    retries: int = 3
+
+
+class CkanSource(_SourceBase):
+    """A resource of a dataset on another CKAN portal."""
+
+    type: Literal["ckan"]
+    portal: str
+    dataset: str
+    resource_name: str | None = None
+    resource_format: str | None = None
+    format: TabularFormat | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    max_bytes: int = 50_000_000
+    retries: int = 3
+
+
+Source = Annotated[FileSource | HttpSource | IcsSource | CkanSource, Field(discriminator="type")]
+
+
+class License(_Frozen):
+    id: str
+    """CKAN licence id."""
+    uri: str
+    """DCAT-AP.de licence URI (http://dcat-ap.de/def/licenses/...)."""
+    attribution: str | None = None
+    """Attribution text (licenseAttributionByText)."""
+
+
+class Contact(_Frozen):
+    name: str
+    email: str | None = None
+    url: str | None = None
+
+
+class Publisher(_Frozen):
+    name: str
+    url: str | None = None
+    type: str | None = None
+
+
+class Dcat(_Frozen):
+    """DCAT-AP.de properties (see shared/reference/dcat-ap-de.md)."""
+
+    contributor_ids: list[str]
+    political_geocoding_uris: list[str] = []
+    political_geocoding_level_uri: str | None = None
+    themes: list[str] = []
+    """EU data-theme codes such as GOVE, TECH (kept apart from CKAN groups)."""
+    frequency: str | None = None
+    temporal_start: date | None = None
+    temporal_end: date | None = None
+    contact: Contact
+    publisher: Publisher
+    references: list[str] = []
+    landing_page: str | None = None
+
+
+class DatasetSpec(_Frozen):
+    """One declared dataset."""
+
+    slug: str
+    title: str
+    notes: str
+    tags: list[str] = []
+    license: License
+    dcat: Dcat
+    sources: list[Source] = Field(min_length=1)
+    hook: str | None = None
+    """Python file in the dataset folder with ``transform(frame, context)``."""
+    folder: Path = Path(".")
+    schema_path: Path = Path(".")
+
+    @field_validator("slug")
+    @classmethod
+    def _valid_slug(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError(f"{v!r} is not a valid CKAN name (a-z, 0-9, - and _, 2-100 chars)")
+        return v
+
+    def schema(self) -> dict[str, Any]:
+        """Return the Table Schema descriptor."""
+        data: dict[str, Any] = json.loads(self.schema_path.read_text(encoding="utf-8"))
+        return data
+
+
+def load_dataset(folder: Path, schemas_dir: Path) -> DatasetSpec:
+    """Read ``folder/dataset.yaml``; the folder name is the slug.
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or not a valid declaration.
+    """
+    path = folder / "dataset.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read dataset declaration: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    raw.setdefault("slug", folder.name)
+    if raw["slug"] != folder.name:
+        raise ConfigError(f"{path}: slug {raw['slug']!r} differs from folder name {folder.name!r}")
+    schema_path = schemas_dir / f"{folder.name}.schema.json"
+    try:
+        spec = DatasetSpec.model_validate({**raw, "folder": folder, "schema_path": schema_path})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid dataset declaration:\n{exc}") from None
+    if not schema_path.exists():
+        raise ConfigError(f"{path}: schema {schema_path} does not exist")
+    return spec
+
+
+def load_catalogue(root: Path) -> dict[str, DatasetSpec]:
+    """Load every dataset under ``root/datasets`` with schemas from ``root/schemas``."""
+    folders = sorted(p for p in (root / "datasets").iterdir() if (p / "dataset.yaml").exists())
+    return {f.name: load_dataset(f, root / "schemas") for f in folders}
+
+
+def foreign_key_targets(schema: dict[str, Any]) -> set[str]:
+    """Return the datasets a schema's foreign keys point at (other than itself)."""
+    targets = set()
+    for fk in schema.get("foreignKeys", []):
+        resource = fk.get("reference", {}).get("resource", "")
+        if resource:
+            targets.add(resource)
+    return targets
+
+
+def publish_order(catalogue: dict[str, DatasetSpec]) -> list[list[str]]:
+    """Group slugs into waves: every dataset comes after the ones its foreign keys name.
+
+    Raises:
+        ConfigError: the foreign keys form a cycle or name an unknown dataset.
+    """
+    deps = {slug: foreign_key_targets(spec.schema()) - {slug} for slug, spec in catalogue.items()}
+    for slug, targets in deps.items():
+        unknown = targets - catalogue.keys()
+        if unknown:
+            raise ConfigError(f"{slug}: foreign key to unknown dataset(s) {sorted(unknown)}")
+    waves: list[list[str]] = []
+    done: set[str] = set()
+    while len(done) < len(deps):
+        wave = sorted(s for s, t in deps.items() if s not in done and t <= done)
+        if not wave:
+            raise ConfigError(f"foreign keys form a cycle among {sorted(set(deps) - done)}")
+        waves.append(wave)
+        done.update(wave)
+    return waves

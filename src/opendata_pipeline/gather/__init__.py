@@ -1,0 +1,1 @@
+"""Gather: read declared sources into one table of strings plus provenance."""

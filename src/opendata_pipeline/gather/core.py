@@ -1,0 +1,249 @@
+"""Gather one declared dataset: read every source, map it, combine, keep provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import requests
+
+from ..catalogue import CkanSource, DatasetSpec, FileSource, HttpSource, IcsSource, Source
+from ..ckan_client import CkanClient
+from ..errors import OdpError, TerminalError
+from .http import FetchPolicy, HttpCache, fetch
+from .ics import read_ics
+from .mapping import apply_mapping
+from .readers import ReadError, read_table
+
+
+class GatherError(TerminalError):
+    """A dataset's sources cannot be turned into its table."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one source's bytes came from, for the published changelog and data package."""
+
+    source: str
+    type: str
+    uri: str
+    retrieved_at: str
+    sha256: str
+    bytes: int
+    rows: int
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class GatherResult:
+    """The combined table (all strings) and one provenance record per source."""
+
+    slug: str
+    frame: pd.DataFrame
+    provenance: list[Provenance]
+
+    def to_csv_bytes(self) -> bytes:
+        """Serialise as UTF-8 CSV with comma delimiter and LF line ends."""
+        return self.frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+    def write_csv(self, path: Path) -> str:
+        """Write the table as CSV; return its sha256."""
+        data = self.to_csv_bytes()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class GatherContext:
+    """What gathering may use: the project root, an HTTP cache, a session."""
+
+    root: Path
+    cache: HttpCache | None = None
+    session: requests.Session | None = field(default=None, compare=False)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _local_uri(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_uri()
+
+
+def _label(spec: DatasetSpec, src: Source) -> str:
+    where = src.name or getattr(src, "path", None) or getattr(src, "url", None)
+    if isinstance(src, CkanSource):
+        where = src.name or f"{src.portal}/dataset/{src.dataset}"
+    return f"dataset {spec.slug}, source {where}"
+
+
+def _policy(src: HttpSource | IcsSource | CkanSource) -> FetchPolicy:
+    return FetchPolicy(
+        connect_timeout=getattr(src, "connect_timeout", 5.0),
+        read_timeout=getattr(src, "read_timeout", 30.0),
+        retries=src.retries,
+        max_bytes=src.max_bytes,
+    )
+
+
+def _read_local(path: Path, label: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise GatherError(f"{label}: cannot read {path}: {exc.strerror}") from None
+
+
+def _read_source(
+    spec: DatasetSpec, src: Source, ctx: GatherContext
+) -> tuple[pd.DataFrame, Provenance]:
+    label = _label(spec, src)
+    meta: dict[str, Any] = {}
+    if isinstance(src, FileSource):
+        path = spec.folder / src.path
+        body, uri = _read_local(path, label), _local_uri(path, ctx.root)
+        fmt = src.format or path.suffix.lstrip(".").lower()
+        frame = read_table(
+            body,
+            fmt,
+            label,
+            **src.model_dump(include={"encoding", "delimiter", "sheet", "records_path"}),
+        )
+    elif isinstance(src, HttpSource):
+        got = fetch(src.url, src.format, label, ctx.cache, _policy(src), ctx.session)
+        body, uri = got.body, src.url
+        meta = {
+            "etag": got.etag,
+            "last_modified": got.last_modified,
+            "not_modified": got.not_modified,
+        }
+        frame = read_table(
+            body,
+            src.format,
+            label,
+            **src.model_dump(include={"encoding", "delimiter", "sheet", "records_path"}),
+        )
+    elif isinstance(src, IcsSource):
+        if bool(src.path) == bool(src.url):
+            raise GatherError(f"{label}: an ics source needs exactly one of path or url")
+        if src.path:
+            path = spec.folder / src.path
+            body, uri = _read_local(path, label), _local_uri(path, ctx.root)
+        else:
+            assert src.url is not None
+            got = fetch(src.url, "ics", label, ctx.cache, _policy(src), ctx.session)
+            body, uri = got.body, src.url
+            meta = {
+                "etag": got.etag,
+                "last_modified": got.last_modified,
+                "not_modified": got.not_modified,
+            }
+        frame = read_ics(body, label)
+    elif isinstance(src, CkanSource):
+        body, uri, fmt = _ckan_resource(src, label, ctx)
+        frame = read_table(body, fmt, label, encoding=src.encoding, delimiter=src.delimiter)
+    else:  # pragma: no cover - pydantic rejects unknown types first
+        raise GatherError(f"{label}: unknown source type")
+    prov = Provenance(
+        source=label.split(", source ", 1)[1],
+        type=src.type,
+        uri=uri,
+        retrieved_at=_now(),
+        sha256=hashlib.sha256(body).hexdigest(),
+        bytes=len(body),
+        rows=len(frame),
+        **meta,
+    )
+    return apply_mapping(frame, src.mapping, label, uri), prov
+
+
+def _ckan_resource(src: CkanSource, label: str, ctx: GatherContext) -> tuple[bytes, str, str]:
+    client = CkanClient(src.portal)
+    try:
+        pkg = client.call("package_show", id=src.dataset)
+    except OdpError as exc:
+        raise GatherError(f"{label}: cannot read dataset {src.dataset!r}: {exc}") from None
+    resources = pkg.get("resources", [])
+    if src.resource_name:
+        found = [r for r in resources if r.get("name") == src.resource_name]
+    else:
+        wanted = (src.resource_format or src.format or "csv").lower()
+        found = [r for r in resources if (r.get("format") or "").lower() == wanted]
+    if not found:
+        names = [(r.get("name"), r.get("format")) for r in resources]
+        raise GatherError(
+            f"{label}: no resource matching name={src.resource_name!r} "
+            f"format={src.resource_format!r} (resources: {names})"
+        )
+    res = found[0]
+    fmt = (src.format or res.get("format") or "csv").lower()
+    got = fetch(res["url"], fmt, label, ctx.cache, _policy(src), ctx.session)
+    return got.body, res["url"], fmt
+
+
+def _load_hook(spec: DatasetSpec) -> Any:
+    assert spec.hook is not None
+    path = spec.folder / spec.hook
+    module_spec = importlib.util.spec_from_file_location(f"odp_hook_{spec.slug}", path)
+    if module_spec is None or module_spec.loader is None:
+        raise GatherError(f"dataset {spec.slug}: cannot load hook {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    if not hasattr(module, "transform"):
+        raise GatherError(f"dataset {spec.slug}: hook {path} has no transform(frame, context)")
+    return module.transform
+
+
+def _order_columns(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    fields = [f["name"] for f in spec.schema().get("fields", [])]
+    extra = [c for c in frame.columns if c not in fields]
+    if extra:
+        raise GatherError(
+            f"dataset {spec.slug}: column(s) {extra} are not in the schema "
+            f"{spec.schema_path.name}; rename them or list them under mapping.drop"
+        )
+    return frame[[f for f in fields if f in frame.columns]]
+
+
+def gather_dataset(spec: DatasetSpec, ctx: GatherContext) -> GatherResult:
+    """Read and combine every source of a dataset.
+
+    Raises:
+        GatherError, ReadError, MappingError, FetchError: terminal, naming dataset and source.
+        FetchUnavailable: a remote source did not answer after retries.
+    """
+    frames, provenance = [], []
+    for src in spec.sources:
+        frame, prov = _read_source(spec, src, ctx)
+        frames.append(frame)
+        provenance.append(prov)
+    combined = pd.concat(frames, ignore_index=True).fillna("") if len(frames) > 1 else frames[0]
+    if spec.hook:
+        combined = _load_hook(spec)(combined, {"spec": spec, "provenance": provenance})
+        if not isinstance(combined, pd.DataFrame):
+            raise GatherError(f"dataset {spec.slug}: hook must return a pandas DataFrame")
+    combined = combined.astype(str)
+    return GatherResult(spec.slug, _order_columns(combined, spec), provenance)
+
+
+__all__ = [
+    "GatherContext",
+    "GatherError",
+    "GatherResult",
+    "Provenance",
+    "ReadError",
+    "gather_dataset",
+]

@@ -1,0 +1,181 @@
+"""Turn the bytes of a CSV, XLSX or JSON source into a table of strings.
+
+Every cell stays a string: types are the Table Schema's business, checked by
+validation, not guessed here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from datetime import date, datetime, time
+from typing import Any
+
+import pandas as pd
+
+from ..errors import TerminalError
+
+DELIMITERS = ",;\t|"
+
+
+class ReadError(TerminalError):
+    """A source's bytes cannot be read as the declared format."""
+
+
+def decode(body: bytes, encoding: str | None, label: str) -> str:
+    """Decode text: BOM first, then the declared encoding, else UTF-8, else Windows-1252.
+
+    Raises:
+        ReadError: the bytes are not valid in the declared encoding (names the byte offset).
+    """
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if body.startswith(bom) and encoding in (None, "utf-8", "utf-8-sig", "utf-16", codec):
+            encoding = codec
+            break
+    candidates = [encoding] if encoding else ["utf-8", "cp1252"]
+    for codec in candidates:
+        try:
+            text = body.decode(codec)
+        except UnicodeDecodeError as exc:
+            if encoding:
+                line = body[: exc.start].count(b"\n") + 1
+                raise ReadError(
+                    f"{label}: cannot decode as {encoding}: invalid byte 0x{body[exc.start]:02x} "
+                    f"at offset {exc.start} (line {line}). Declare the file's real encoding."
+                ) from None
+            continue
+        except LookupError:
+            raise ReadError(f"{label}: unknown encoding {codec!r}") from None
+        if "\x00" in text:
+            raise ReadError(f"{label}: contains NUL bytes; it is not a text file in {codec}")
+        return text
+    raise ReadError(f"{label}: cannot decode the file as UTF-8 or Windows-1252")
+
+
+def sniff_delimiter(text: str) -> str:
+    """Guess the delimiter from the first lines (comma when unsure)."""
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: sample.splitlines()[0].count(d) if sample else 0 for d in DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def read_csv(
+    body: bytes, label: str, encoding: str | None = None, delimiter: str | None = None
+) -> pd.DataFrame:
+    """Read CSV bytes into a string table.
+
+    Raises:
+        ReadError: empty file, blank or duplicate header names, or a row whose cell count
+            differs from the header's (with its row number).
+    """
+    text = decode(body, encoding, label)
+    if not text.strip():
+        raise ReadError(f"{label}: the file is empty")
+    sep = delimiter or sniff_delimiter(text)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    header, data = rows[0], rows[1:]
+    _check_header(header, label)
+    table = []
+    for number, row in enumerate(data, start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines carry no data
+        if len(row) != len(header):
+            raise ReadError(
+                f"{label}: row {number} has {len(row)} cells, the header has "
+                f"{len(header)} (delimiter {sep!r})"
+            )
+        table.append(row)
+    return pd.DataFrame(table, columns=header, dtype=str)
+
+
+def _check_header(header: list[str], label: str) -> None:
+    blanks = [i + 1 for i, h in enumerate(header) if not h.strip()]
+    if blanks:
+        raise ReadError(f"{label}: header has blank column name(s) at position(s) {blanks}")
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise ReadError(f"{label}: header names column {name!r} twice")
+        seen.add(name)
+
+
+def cell_text(value: Any) -> str:
+    """Render a spreadsheet or JSON value as the string a CSV would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def read_xlsx(body: bytes, label: str, sheet: str | None = None) -> pd.DataFrame:
+    """Read the first (or named) sheet of an XLSX workbook into a string table."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for bad input
+        raise ReadError(f"{label}: not a readable XLSX workbook ({type(exc).__name__})") from None
+    if sheet is not None and sheet not in book.sheetnames:
+        raise ReadError(f"{label}: workbook has no sheet {sheet!r} (has {book.sheetnames})")
+    ws = book[sheet] if sheet else book.worksheets[0]
+    rows = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise ReadError(f"{label}: the sheet is empty")
+    header = rows[0]
+    while header and not header[-1]:
+        header = header[:-1]
+    _check_header(header, label)
+    data = [r[: len(header)] + [""] * (len(header) - len(r)) for r in rows[1:]]
+    return pd.DataFrame(data, columns=header, dtype=str)
+
+
+def read_json(
+    body: bytes, label: str, records_path: str | None = None, encoding: str | None = None
+) -> pd.DataFrame:
+    """Read a JSON list of objects (optionally under a dotted ``records_path``)."""
+    try:
+        doc = json.loads(decode(body, encoding, label))
+    except json.JSONDecodeError as exc:
+        raise ReadError(f"{label}: not valid JSON: {exc}") from None
+    for key in filter(None, (records_path or "").split(".")):
+        if not isinstance(doc, dict) or key not in doc:
+            raise ReadError(f"{label}: JSON has no key {key!r} on the records path")
+        doc = doc[key]
+    if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
+        raise ReadError(f"{label}: expected a JSON list of objects")
+    columns: list[str] = []
+    for record in doc:
+        columns += [k for k in record if k not in columns]
+    data = [[cell_text(r.get(c)) for c in columns] for r in doc]
+    return pd.DataFrame(data, columns=columns, dtype=str)
+
+
+def read_table(body: bytes, fmt: str, label: str, **options: Any) -> pd.DataFrame:
+    """Dispatch on the declared format."""
+    if fmt == "csv":
+        return read_csv(body, label, options.get("encoding"), options.get("delimiter"))
+    if fmt == "xlsx":
+        return read_xlsx(body, label, options.get("sheet"))
+    if fmt == "json":
+        return read_json(body, label, options.get("records_path"), options.get("encoding"))
+    raise ReadError(f"{label}: unknown format {fmt!r} (use csv, xlsx or json)")
