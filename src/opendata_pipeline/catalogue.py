@@ -166,7 +166,7 @@ class DatasetSpec(_Frozen):
             raise ValueError(f"{v!r} is not a valid CKAN name (a-z, 0-9, - and _, 2-100 chars)")
         return v
 
-    def schema(self) -> dict[str, Any]:
+    def table_schema(self) -> dict[str, Any]:
         """Return the Table Schema descriptor."""
         data: dict[str, Any] = json.loads(self.schema_path.read_text(encoding="utf-8"))
         return data
@@ -220,7 +220,9 @@ def publish_order(catalogue: dict[str, DatasetSpec]) -> list[list[str]]:
     Raises:
         ConfigError: the foreign keys form a cycle or name an unknown dataset.
     """
-    deps = {slug: foreign_key_targets(spec.schema()) - {slug} for slug, spec in catalogue.items()}
+    deps = {
+        slug: foreign_key_targets(spec.table_schema()) - {slug} for slug, spec in catalogue.items()
+    }
     for slug, targets in deps.items():
         unknown = targets - catalogue.keys()
         if unknown:

@@ -208,7 +208,7 @@ def _load_hook(spec: DatasetSpec) -> Any:
 
 
 def _order_columns(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    fields = [f["name"] for f in spec.schema().get("fields", [])]
+    fields = [f["name"] for f in spec.table_schema().get("fields", [])]
     extra = [c for c in frame.columns if c not in fields]
     if extra:
         raise GatherError(
