@@ -20,7 +20,7 @@ from tests.portal_fixture import Portal
 from tests.specs import make_spec
 
 ROOT = Path(__file__).resolve().parents[2]
-CSV = "id,name\n1,Aachen\n2,Soest\n".encode()
+CSV = b"id,name\n1,Aachen\n2,Soest\n"
 
 
 def ctx(tmp_path: Path) -> GatherContext:

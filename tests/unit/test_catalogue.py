@@ -188,7 +188,7 @@ def test_contributing_example_is_a_valid_declaration(tmp_path: Path) -> None:
     folder = tmp_path / "datasets" / "beispiel-termine"
     folder.mkdir(parents=True)
     (folder / "dataset.yaml").write_text("\n".join(line[3:] for line in yaml_block.splitlines()))
-    (folder / "termine.csv").write_text("datum\n2020-11-09\n")
+    (folder / "termine.csv").write_text("Datum\n2020-11-09\n")
     (tmp_path / "schemas").mkdir()
     (tmp_path / "schemas" / "beispiel-termine.schema.json").write_text(
         json.dumps(
