@@ -1,0 +1,1 @@
+"""Validate tables against Frictionless Table Schemas, faithfully and fast."""

@@ -1,0 +1,140 @@
+"""Read a CSV the way frictionless 5.21 reads it, but into columnar string arrays.
+
+Encoding detection and dialect sniffing use the same functions and sample
+sizes as frictionless, so both see the same cells. Plain files (standard
+quoting, UTF-8) are parsed by pyarrow; anything else, or any row whose cell
+count differs from the header's, by Python's csv module like frictionless.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+
+import frictionless
+import pyarrow as pa
+from pyarrow import csv as pacsv
+
+SAMPLE_LINES = 100  # frictionless.formats.csv.parser.SAMPLE_SIZE
+DELIMITERS = ",\t;|"
+
+
+@dataclass
+class Table:
+    """Header labels, one string array per header column, and irregular rows."""
+
+    labels: list[str]
+    columns: list[pa.Array]
+    irregular: dict[int, list[str]] = field(default_factory=dict)
+    """Row index -> raw cells, for rows that are blank or ragged."""
+    encoding: str = "utf-8"
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.columns[0]) if self.columns else len(self.irregular)
+
+
+class SourceProblem(Exception):
+    """The bytes cannot be read as text CSV; frictionless will describe why."""
+
+
+def detect_encoding(data: bytes) -> str:
+    """Detect the encoding exactly as frictionless does (chardet on the first buffer)."""
+    buffer = data[: frictionless.settings.DEFAULT_BUFFER_SIZE]
+    return str(frictionless.Detector().detect_encoding(buffer))
+
+
+def sniff(text_sample: str) -> type[csv.Dialect] | csv.Dialect:
+    """Sniff the dialect with frictionless's delimiters and its quote-char correction."""
+    try:
+        dialect = csv.Sniffer().sniff(text_sample, DELIMITERS)
+    except csv.Error:
+        return csv.excel
+    if dialect.quotechar == "'":
+        dialect.quotechar = '"'
+    return dialect
+
+
+def _is_plain(d: type[csv.Dialect] | csv.Dialect) -> bool:
+    return (d.quotechar == '"' and d.escapechar is None and not d.skipinitialspace
+            and d.doublequote)
+
+
+def read_table(data: bytes) -> Table:
+    """Parse CSV bytes into a :class:`Table`.
+
+    Raises:
+        SourceProblem: empty, undecodable or NUL-containing input.
+    """
+    encoding = detect_encoding(data)
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SourceProblem(str(exc)) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        raise SourceProblem("NUL byte")
+    lines = text.splitlines(keepends=True)
+    if not lines:
+        raise SourceProblem("empty")
+    dialect = sniff("".join(lines[:SAMPLE_LINES]))
+    if _is_plain(dialect) and encoding in ("utf-8", "utf-8-sig", "ascii"):
+        body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+        table = _read_arrow(body, str(dialect.delimiter))
+        if table is not None:
+            table.encoding = encoding
+            return table
+    table = _read_python(text, dialect)
+    table.encoding = encoding
+    return table
+
+
+def _read_arrow(body: bytes, delimiter: str) -> Table | None:
+    """Parse with pyarrow; None when a row is irregular (the caller falls back)."""
+    irregular = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        irregular.append(row)
+        return "skip"
+
+    try:
+        first = body.split(b"\n", 1)[0]
+        n = len(next(csv.reader([first.decode("utf-8").rstrip("\r")], delimiter=delimiter)))
+        names = [f"c{i}" for i in range(n)]
+        tbl = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, StopIteration):
+        return None
+    if irregular or tbl.num_rows == 0:
+        return None
+    columns = [tbl.column(i).combine_chunks() for i in range(tbl.num_columns)]
+    labels = [c[0].as_py() for c in columns]
+    return Table(labels, [c.slice(1) for c in columns])
+
+
+def _read_python(text: str, dialect: type[csv.Dialect] | csv.Dialect) -> Table:
+    rows = list(csv.reader(io.StringIO(text, newline=""), dialect=dialect))
+    labels = rows[0] if rows else []
+    n = len(labels)
+    irregular: dict[int, list[str]] = {}
+    cols: list[list[str]] = [[] for _ in range(n)]
+    for index, row in enumerate(rows[1:]):
+        if len(row) != n or not any(row):
+            irregular[index] = row
+            row = (row + [""] * n)[:n]
+        for j in range(n):
+            cols[j].append(row[j])
+    return Table(labels, [pa.array(c, type=pa.string()) for c in cols], irregular)
