@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
-from .errors import OdpError
+from .catalogue import load_catalogue
+from .errors import ConfigError, OdpError
+from .gather.core import GatherContext
+from .gather.http import HttpCache
 from .localportal import manager
-from .localportal.layout import Layout
+from .localportal.layout import Layout, project_root
+from .validate.step import validate_datasets, validate_path
 
 
 def _log(message: str) -> None:
@@ -108,6 +114,65 @@ def portal_reset(name: str, yes: bool) -> None:
         )
     manager.reset(layout, _log)
     click.echo("reset")
+
+
+def _project_root() -> Path:
+    return project_root()
+
+
+@main.command("validate")
+@click.argument("target")
+@click.option(
+    "--schema",
+    "schema_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Table Schema for a file (default: schemas/<file stem>.schema.json).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full JSON report here.",
+)
+@click.option(
+    "--cap",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Errors kept per error type (totals are always complete).",
+)
+@_fail_on_odp_errors
+def validate(target: str, schema_path: Path | None, json_path: Path | None, cap: int) -> None:
+    """Validate a dataset (by slug) or a CSV file against its Table Schema.
+
+    Prints a Markdown summary; exits 1 when there are errors.
+    """
+    root = _project_root()
+    path = Path(target)
+    if path.is_file():
+        schema_path = schema_path or root / "schemas" / f"{path.stem}.schema.json"
+        if not schema_path.exists():
+            raise ConfigError(f"No schema for {path}: looked at {schema_path}; pass --schema.")
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+        reports = [validate_path(path, schema, cap)]
+        if schema.get("foreignKeys"):
+            _log("Note: foreign keys are checked only when validating by dataset slug.")
+    else:
+        catalogue = load_catalogue(root)
+        if target not in catalogue:
+            raise ConfigError(
+                f"{target!r} is neither a file nor a dataset "
+                f"(datasets: {', '.join(sorted(catalogue))})."
+            )
+        ctx = GatherContext(root, HttpCache(root / ".cache" / "http"))
+        results = validate_datasets(catalogue, [target], ctx, cap)
+        reports = [results[target].report]
+    for report in reports:
+        click.echo(report.to_markdown())
+        if json_path:
+            json_path.write_text(report.to_json(), encoding="utf-8")
+    if not all(r.valid for r in reports):
+        sys.exit(1)
 
 
 @main.command("demo")

@@ -56,7 +56,9 @@ def _detail_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return detail
 
 
-def _frictionless_validate(source: Any, schema: dict[str, Any], **options: Any) -> frictionless.Report:
+def _frictionless_validate(
+    source: Any, schema: dict[str, Any], **options: Any
+) -> frictionless.Report:
     with frictionless.system.use_context(trusted=True):
         resource = frictionless.Resource(
             source, schema=frictionless.Schema.from_descriptor(schema), **options
@@ -76,8 +78,9 @@ def _only_frictionless(target: Target, schema: dict[str, Any], report: Report) -
     return report
 
 
-def _suspect_rows(table: Table, fields: list[dict[str, Any]], missing_values: list[str]
-                  ) -> tuple[list[int], list[pa.Array]]:
+def _suspect_rows(
+    table: Table, fields: list[dict[str, Any]], missing_values: list[str]
+) -> tuple[list[int], list[pa.Array]]:
     n = table.n_rows
     row_ok = pa.array([True] * n, type=pa.bool_())
     missing_count = pa.array([0] * n, type=pa.int64())
@@ -111,8 +114,9 @@ def _detail(table: Table, suspects: list[int], schema: dict[str, Any], report: R
             report.add(finding_from_frictionless(desc, schema))
 
 
-def canonical_values(table: Table, field: dict[str, Any], index: int, suspects: set[int],
-                     missing_values: list[str]) -> list[str | None]:
+def canonical_values(
+    table: Table, field: dict[str, Any], index: int, suspects: set[int], missing_values: list[str]
+) -> list[str | None]:
     """Parsed value of every cell of one column as a comparable string (None: empty/invalid)."""
     reader = frictionless.Field.from_descriptor(field).create_cell_reader()
     ftype, raw = field.get("type"), table.columns[index]
@@ -137,8 +141,13 @@ def canonical_values(table: Table, field: dict[str, Any], index: int, suspects: 
     return out
 
 
-def _integrity(table: Table, schema: dict[str, Any], report: Report, suspects: list[int],
-               lookups: Lookups | None) -> dict[str, list[str | None]]:
+def _integrity(
+    table: Table,
+    schema: dict[str, Any],
+    report: Report,
+    suspects: list[int],
+    lookups: Lookups | None,
+) -> dict[str, list[str | None]]:
     fields = schema.get("fields", [])
     index = {f["name"]: i for i, f in enumerate(fields)}
     missing_values = schema.get("missingValues", [""])
@@ -149,8 +158,9 @@ def _integrity(table: Table, schema: dict[str, Any], report: Report, suspects: l
     suspect_set = set(suspects)
     values = {}
     for name in needed:
-        values[name] = canonical_values(table, fields[index[name]], index[name], suspect_set,
-                                        missing_values)
+        values[name] = canonical_values(
+            table, fields[index[name]], index[name], suspect_set, missing_values
+        )
     frame = pd.DataFrame(values)
     frame["_row"] = range(2, len(frame) + 2)
     for name in uniques:
@@ -158,28 +168,52 @@ def _integrity(table: Table, schema: dict[str, Any], report: Report, suspects: l
         dup = col[col.duplicated(subset=[name], keep="first")]
         prev = col.groupby(name)["_row"].shift(1)
         for row, value, before in zip(dup["_row"], dup[name], prev[dup.index], strict=True):
-            report.add(_integrity_finding("unique-error", row, name, value,
-                                          f"the same as in the row at position {int(before)}",
-                                          index[name] + 1))
+            report.add(
+                _integrity_finding(
+                    "unique-error",
+                    row,
+                    name,
+                    value,
+                    f"the same as in the row at position {int(before)}",
+                    index[name] + 1,
+                )
+            )
     if pk and all(n in index for n in pk):
         keys = frame[pk]
         all_none = keys.isna().all(axis=1)
         for row in frame.loc[all_none, "_row"]:
-            report.add(_integrity_finding("primary-key", row, None, None,
-                                          'cells composing the primary keys are all "None"', None))
+            report.add(
+                _integrity_finding(
+                    "primary-key",
+                    row,
+                    None,
+                    None,
+                    'cells composing the primary keys are all "None"',
+                    None,
+                )
+            )
         present = frame.loc[~all_none, [*pk, "_row"]].fillna("\x00none")
         dup = present[present.duplicated(subset=pk, keep="first")]
         prev = present.groupby(pk)["_row"].shift(1)
         for row, before in zip(dup["_row"], prev[dup.index], strict=True):
-            report.add(_integrity_finding("primary-key", row, None, None,
-                                          f"the same as in the row at position {int(before)}", None))
+            report.add(
+                _integrity_finding(
+                    "primary-key",
+                    row,
+                    None,
+                    None,
+                    f"the same as in the row at position {int(before)}",
+                    None,
+                )
+            )
     for fk in schema.get("foreignKeys", []):
         _foreign_key(fk, frame, report, lookups)
     return values
 
 
-def _foreign_key(fk: dict[str, Any], frame: pd.DataFrame, report: Report,
-                 lookups: Lookups | None) -> None:
+def _foreign_key(
+    fk: dict[str, Any], frame: pd.DataFrame, report: Report, lookups: Lookups | None
+) -> None:
     fields = _field_list(fk["fields"])
     ref = fk["reference"]
     ref_key = (ref["resource"], tuple(_field_list(ref["fields"])))
@@ -194,21 +228,26 @@ def _foreign_key(fk: dict[str, Any], frame: pd.DataFrame, report: Report,
         cells_t = tuple(None if pd.isna(c) else c for c in cells)
         if cells_t in known:
             continue
-        note = (f'for "{", ".join(fields)}": values "{", ".join(str(c) for c in cells_t)}" '
-                f'not found in the lookup table "{ref_key[0]}" as "{", ".join(ref_key[1])}"')
+        note = (
+            f'for "{", ".join(fields)}": values "{", ".join(str(c) for c in cells_t)}" '
+            f'not found in the lookup table "{ref_key[0]}" as "{", ".join(ref_key[1])}"'
+        )
         report.add(_integrity_finding("foreign-key", row, ", ".join(fields), None, note, None))
 
 
-def _integrity_finding(kind: str, row: int, field: str | None, cell: Any, note: str,
-                       number: int | None) -> Any:
+def _integrity_finding(
+    kind: str, row: int, field: str | None, cell: Any, note: str, number: int | None
+) -> Any:
     from .messages import integrity_finding
 
-    return integrity_finding(kind, int(row), field, None if cell is None else str(cell), note,
-                             number)
+    return integrity_finding(
+        kind, int(row), field, None if cell is None else str(cell), note, number
+    )
 
 
-def validate_bytes(target: Target, schema: dict[str, Any], lookups: Lookups | None = None,
-                   cap: int = 100) -> tuple[Report, dict[str, list[str | None]]]:
+def validate_bytes(
+    target: Target, schema: dict[str, Any], lookups: Lookups | None = None, cap: int = 100
+) -> tuple[Report, dict[str, list[str | None]]]:
     """Validate one CSV; return the report and the canonical key values (for lookups)."""
     started = time.perf_counter()
     report = Report(target.dataset, target.file, rows=0, cap=cap, engine="odp")
@@ -231,8 +270,13 @@ def validate_bytes(target: Target, schema: dict[str, Any], lookups: Lookups | No
     return report, values
 
 
-def validate_file(path: Path, schema: dict[str, Any], dataset: str | None = None,
-                  lookups: Lookups | None = None, cap: int = 100) -> Report:
+def validate_file(
+    path: Path,
+    schema: dict[str, Any],
+    dataset: str | None = None,
+    lookups: Lookups | None = None,
+    cap: int = 100,
+) -> Report:
     """Validate a CSV file against a Table Schema descriptor."""
     target = Target(dataset or path.stem, str(path), path.read_bytes())
     return validate_bytes(target, schema, lookups, cap)[0]

@@ -31,18 +31,27 @@ def _all(arr: pa.Array, value: bool) -> pa.Array:
 def _valid_dates(arr: pa.Array) -> pa.Array:
     shaped = pc.match_substring_regex(arr, DATE_RE)
     # Calendar check (no 2021-02-30); year 0 is out of range for Python.
-    parsed = pc.strptime(pc.if_else(shaped, arr, "1970-01-01"), format="%Y-%m-%d", unit="s",
-                         error_is_null=True)
-    return pc.and_(pc.and_(shaped, pc.is_valid(parsed)),
-                   pc.invert(pc.starts_with(arr, "0000")))
+    parsed = pc.strptime(
+        pc.if_else(shaped, arr, "1970-01-01"), format="%Y-%m-%d", unit="s", error_is_null=True
+    )
+    return pc.and_(pc.and_(shaped, pc.is_valid(parsed)), pc.invert(pc.starts_with(arr, "0000")))
 
 
 def _typed(field: dict[str, Any], arr: pa.Array) -> tuple[pa.Array, pa.Array | None]:
     """Return (certainly valid type, comparable values or None)."""
     ftype = field.get("type", "any")
     fmt = field.get("format", "default")
-    plain = not any(k in field for k in ("bareNumber", "groupChar", "decimalChar",
-                                         "floatNumber", "trueValues", "falseValues"))
+    plain = not any(
+        k in field
+        for k in (
+            "bareNumber",
+            "groupChar",
+            "decimalChar",
+            "floatNumber",
+            "trueValues",
+            "falseValues",
+        )
+    )
     if ftype in ("string", "any") and fmt == "default":
         return _all(arr, True), arr
     if ftype == "integer" and plain:
@@ -58,14 +67,19 @@ def _typed(field: dict[str, Any], arr: pa.Array) -> tuple[pa.Array, pa.Array | N
         return ok, pc.cast(pc.if_else(ok, arr, "0"), pa.int64())
     if ftype == "boolean":
         values = field.get("trueValues", ["true", "True", "TRUE", "1"]) + field.get(
-            "falseValues", ["false", "False", "FALSE", "0"])
+            "falseValues", ["false", "False", "FALSE", "0"]
+        )
         return pc.is_in(arr, value_set=pa.array(values, pa.string())), None
     return _all(arr, False), None  # other types: frictionless decides every cell
 
 
 def _bound(field: dict[str, Any], value: Any) -> Any:
     if field.get("type") in ("integer", "year"):
-        return int(value) if isinstance(value, (int, str)) and str(value).lstrip("+-").isdigit() else None
+        return (
+            int(value)
+            if isinstance(value, (int, str)) and str(value).lstrip("+-").isdigit()
+            else None
+        )
     if field.get("type") == "number":
         try:
             return float(value)
@@ -81,14 +95,18 @@ def _constraint_ok(field: dict[str, Any], arr: pa.Array, values: pa.Array | None
     constraints = field.get("constraints", {})
     ftype = field.get("type")
     ops: dict[str, Callable[[pa.Array, Any], pa.Array]] = {
-        "minimum": pc.greater_equal, "maximum": pc.less_equal,
-        "exclusiveMinimum": pc.greater, "exclusiveMaximum": pc.less,
+        "minimum": pc.greater_equal,
+        "maximum": pc.less_equal,
+        "exclusiveMinimum": pc.greater,
+        "exclusiveMaximum": pc.less,
     }
     for name, limit in constraints.items():
         if name in ("required", "unique"):
             continue
         if name == "enum" and ftype == "string":
-            ok = pc.and_(ok, pc.is_in(arr, value_set=pa.array([str(v) for v in limit], pa.string())))
+            ok = pc.and_(
+                ok, pc.is_in(arr, value_set=pa.array([str(v) for v in limit], pa.string()))
+            )
         elif name == "pattern" and ftype == "string":
             try:
                 ok = pc.and_(ok, pc.match_substring_regex(arr, f"^(?:{limit})$"))
@@ -108,8 +126,9 @@ def _constraint_ok(field: dict[str, Any], arr: pa.Array, values: pa.Array | None
     return ok
 
 
-def certainly_valid(field: dict[str, Any], arr: pa.Array, missing_values: list[str]
-                    ) -> tuple[pa.Array, pa.Array]:
+def certainly_valid(
+    field: dict[str, Any], arr: pa.Array, missing_values: list[str]
+) -> tuple[pa.Array, pa.Array]:
     """Return (cells certainly valid, cells that are missing values) for one column."""
     missing = pc.is_in(arr, value_set=pa.array(missing_values, pa.string()))
     type_ok, values = _typed(field, arr)

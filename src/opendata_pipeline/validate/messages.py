@@ -21,8 +21,14 @@ def _field_hint(schema: dict[str, Any], name: str | None) -> str:
     return ""
 
 
-def _message(kind: str, row: int | None, field: str | None, cell: str | None, note: str,
-             schema: dict[str, Any]) -> str:
+def _message(
+    kind: str,
+    row: int | None,
+    field: str | None,
+    cell: str | None,
+    note: str,
+    schema: dict[str, Any],
+) -> str:
     where = f"row {row}" if row else "header"
     what = f"field '{field}'" if field else ""
     value = repr(cell) if cell is not None else ""
@@ -33,7 +39,8 @@ def _message(kind: str, row: int | None, field: str | None, cell: str | None, no
     if kind == "unique-error":
         return f"{where}, {what}: {value} must be unique but is {note}"
     if kind == "primary-key":
-        return f"{where}: primary key is {note.replace('cells composing the primary keys are', 'empty:')}"
+        detail = note.replace("cells composing the primary keys are", "empty:")
+        return f"{where}: primary key is {detail}"
     if kind == "foreign-key":
         return f"{where}: reference {note}"
     if kind == "missing-cell":
@@ -42,8 +49,13 @@ def _message(kind: str, row: int | None, field: str | None, cell: str | None, no
         return f"{where}: the row has more cells than the header ({value})"
     if kind == "blank-row":
         return f"{where}: the row is empty"
-    if kind in ("missing-label", "extra-label", "incorrect-label", "blank-label",
-                "duplicate-label"):
+    if kind in (
+        "missing-label",
+        "extra-label",
+        "incorrect-label",
+        "blank-label",
+        "duplicate-label",
+    ):
         label = f"column {value}" if value else what
         return f"header: {label}: {kind.replace('-', ' ')} {note}".strip()
     return f"{where}: {kind}: {note}".strip()
@@ -60,12 +72,27 @@ def finding_from_frictionless(desc: dict[str, Any], schema: dict[str, Any]) -> F
     if kind.endswith("-label"):
         cell = desc.get("label")
     note = desc.get("note", "")
-    return Finding(type=kind, message=_message(kind, row, field, cell, note, schema), row=row,
-                   field=field, field_number=desc.get("fieldNumber"), cell=cell, note=note)
+    return Finding(
+        type=kind,
+        message=_message(kind, row, field, cell, note, schema),
+        row=row,
+        field=field,
+        field_number=desc.get("fieldNumber"),
+        cell=cell,
+        note=note,
+    )
 
 
-def integrity_finding(kind: str, row: int, field: str | None, cell: str | None, note: str,
-                      number: int | None) -> Finding:
+def integrity_finding(
+    kind: str, row: int, field: str | None, cell: str | None, note: str, number: int | None
+) -> Finding:
     """A unique, primary-key or foreign-key finding computed over the whole table."""
-    return Finding(type=kind, message=_message(kind, row, field, cell, note, {}), row=row,
-                   field=field, field_number=number, cell=cell, note=note)
+    return Finding(
+        type=kind,
+        message=_message(kind, row, field, cell, note, {}),
+        row=row,
+        field=field,
+        field_number=number,
+        cell=cell,
+        note=note,
+    )

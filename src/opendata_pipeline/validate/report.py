@@ -87,8 +87,9 @@ class Report:
             "errors_total": self.total,
             "errors_by_type": dict(sorted(self.counts.items())),
             "cap_per_type": self.cap,
-            "errors": [{k: v for k, v in asdict(f).items() if v not in (None, "")}
-                       for f in self.findings],
+            "errors": [
+                {k: v for k, v in asdict(f).items() if v not in (None, "")} for f in self.findings
+            ],
         }
 
     def to_json(self) -> str:
@@ -99,8 +100,12 @@ class Report:
         head = f"## Validation of `{self.dataset}` ({self.file})\n\n"
         if self.valid:
             return head + f"**Valid**: {self.rows:,} rows, no errors.\n"
-        lines = [head + f"**Invalid**: {self.total:,} error(s) in {self.rows:,} rows. "
-                        "Nothing was published.\n", "| error | count |", "|---|---:|"]
+        lines = [
+            head + f"**Invalid**: {self.total:,} error(s) in {self.rows:,} rows. "
+            "Not publishable until fixed.\n",
+            "| error | count |",
+            "|---|---:|",
+        ]
         lines += [f"| {TITLES.get(t, t)} (`{t}`) | {n:,} |" for t, n in sorted(self.counts.items())]
         lines += ["", "| row | field | value | problem |", "|---:|---|---|---|"]
         for f in self.findings[:limit]:

@@ -57,9 +57,12 @@ def sniff(text_sample: str) -> type[csv.Dialect] | csv.Dialect:
     return dialect
 
 
-def _is_plain(d: type[csv.Dialect] | csv.Dialect) -> bool:
-    return (d.quotechar == '"' and d.escapechar is None and not d.skipinitialspace
-            and d.doublequote)
+def _is_plain(d: type[csv.Dialect] | csv.Dialect, data: bytes) -> bool:
+    """Tell whether pyarrow parses this file exactly as Python's csv with dialect ``d``."""
+    # Without quote doubling in the dialect, '""' would parse differently; without '""'
+    # in the data the setting makes no difference.
+    quoting_ok = d.doublequote or b'""' not in data
+    return d.quotechar == '"' and d.escapechar is None and not d.skipinitialspace and quoting_ok
 
 
 def read_table(data: bytes) -> Table:
@@ -81,7 +84,7 @@ def read_table(data: bytes) -> Table:
     if not lines:
         raise SourceProblem("empty")
     dialect = sniff("".join(lines[:SAMPLE_LINES]))
-    if _is_plain(dialect) and encoding in ("utf-8", "utf-8-sig", "ascii"):
+    if _is_plain(dialect, data) and encoding in ("utf-8", "utf-8-sig", "ascii"):
         body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
         table = _read_arrow(body, str(dialect.delimiter))
         if table is not None:
@@ -108,11 +111,17 @@ def _read_arrow(body: bytes, delimiter: str) -> Table | None:
             io.BytesIO(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid,
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in names}, strings_can_be_null=False,
+                column_types={c: pa.string() for c in names},
+                strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )

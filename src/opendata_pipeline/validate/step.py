@@ -1,0 +1,87 @@
+"""The validation step of the pipeline: gather a dataset, validate it, with foreign keys.
+
+The command line and the flows both call these functions; there is no second path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..catalogue import DatasetSpec, foreign_key_targets, publish_order
+from ..errors import TerminalError
+from ..gather.core import GatherContext, GatherResult, gather_dataset
+from .engine import Lookups, Target, validate_bytes
+from .lookups import lookups_for
+from .report import Report
+
+
+class ValidationFailed(TerminalError):
+    """A dataset did not validate; nothing of it may be published."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        kinds = ", ".join(f"{n} {t}" for t, n in sorted(report.counts.items()))
+        first = report.findings[0].message if report.findings else ""
+        super().__init__(
+            f"dataset {report.dataset}: {report.total} validation error(s) ({kinds}) in "
+            f"{report.file}; first: {first}. Nothing was published."
+        )
+
+
+@dataclass
+class ValidatedDataset:
+    """A gathered table, its CSV bytes, its validation report and key values."""
+
+    slug: str
+    gathered: GatherResult
+    csv_bytes: bytes
+    report: Report
+    lookups: Lookups
+
+
+def validate_gathered(
+    spec: DatasetSpec, gathered: GatherResult, lookups: Lookups | None = None, cap: int = 100
+) -> ValidatedDataset:
+    """Validate a gathered table against the dataset's schema."""
+    data = gathered.to_csv_bytes()
+    schema = spec.table_schema()
+    report, values = validate_bytes(
+        Target(spec.slug, f"{spec.slug}.csv", data), schema, lookups or {}, cap
+    )
+    own = lookups_for(spec.slug, schema, values)
+    return ValidatedDataset(spec.slug, gathered, data, report, own)
+
+
+def needed_for(catalogue: dict[str, DatasetSpec], slugs: list[str]) -> list[str]:
+    """The given datasets plus every dataset their foreign keys reach, in publish order."""
+    wanted: set[str] = set()
+    todo = list(slugs)
+    while todo:
+        slug = todo.pop()
+        if slug in wanted:
+            continue
+        wanted.add(slug)
+        todo += sorted(foreign_key_targets(catalogue[slug].table_schema()) - {slug})
+    return [s for wave in publish_order(catalogue) for s in wave if s in wanted]
+
+
+def validate_datasets(
+    catalogue: dict[str, DatasetSpec], slugs: list[str], ctx: GatherContext, cap: int = 100
+) -> dict[str, ValidatedDataset]:
+    """Gather and validate datasets (and what their foreign keys need), in order."""
+    done: dict[str, ValidatedDataset] = {}
+    lookups: Lookups = {}
+    for slug in needed_for(catalogue, slugs):
+        result = validate_gathered(
+            catalogue[slug], gather_dataset(catalogue[slug], ctx), lookups, cap
+        )
+        lookups.update(result.lookups)
+        done[slug] = result
+    return done
+
+
+def validate_path(path: Path, schema: dict[str, object], cap: int = 100) -> Report:
+    """Validate a CSV file on its own (foreign keys to other tables are not checked)."""
+    report, _ = validate_bytes(Target(path.stem, str(path), path.read_bytes()), schema, {}, cap)
+    return report
