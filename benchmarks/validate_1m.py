@@ -89,11 +89,18 @@ def generate(path: Path, rows: int, seed_errors: int = 0) -> int:
     return len(bad_rows)
 
 
+WARM_UP = b"id,betrag,datum,kategorie,kennung,name,menge\n1,1.5,2020-11-09,Daten,AX-0000001,A,1\n"
+
+
 def _child(engine: str, path: str) -> None:
-    """Run one engine in this process and print JSON with time, memory and findings."""
+    """Run one engine in this process and print JSON with time, memory and findings.
+
+    Imports and a first 1-row validation (lazy imports, caches) are excluded for both engines.
+    """
     if engine == "odp":
         from opendata_pipeline.validate.engine import Target, validate_bytes
 
+        validate_bytes(Target("warm", "warm.csv", WARM_UP), SCHEMA)
         started = time.perf_counter()  # imports excluded for both engines
         report, _ = validate_bytes(
             Target("bench", path, Path(path).read_bytes()), SCHEMA, cap=10**9
@@ -103,6 +110,10 @@ def _child(engine: str, path: str) -> None:
     else:
         import frictionless
 
+        with frictionless.system.use_context(trusted=True):
+            frictionless.Resource(
+                WARM_UP, format="csv", schema=frictionless.Schema.from_descriptor(SCHEMA)
+            ).validate()
         started = time.perf_counter()
         with frictionless.system.use_context(trusted=True):
             res = frictionless.Resource(path, schema=frictionless.Schema.from_descriptor(SCHEMA))

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import frictionless
-import pandas as pd
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .fastchecks import INT_RE, certainly_valid
-from .messages import finding_from_frictionless
+from .messages import finding_from_frictionless, integrity_finding
 from .report import Report
 from .tabular import SourceProblem, Table, read_table
 
@@ -56,6 +56,23 @@ def _detail_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return detail
 
 
+def error_fields(error: Any) -> dict[str, Any]:
+    """The descriptor keys of a frictionless error, read from its attributes (fast)."""
+    out = {"type": error.type, "note": getattr(error, "note", "")}
+    for attr, key in (
+        ("row_number", "rowNumber"),
+        ("field_name", "fieldName"),
+        ("field_number", "fieldNumber"),
+        ("cell", "cell"),
+        ("label", "label"),
+        ("field_names", "fieldNames"),
+    ):
+        value = getattr(error, attr, None)
+        if value is not None:
+            out[key] = value
+    return out
+
+
 def _frictionless_validate(
     source: Any, schema: dict[str, Any], **options: Any
 ) -> frictionless.Report:
@@ -72,7 +89,7 @@ def _only_frictionless(target: Target, schema: dict[str, Any], report: Report) -
     detail.pop("foreignKeys", None)  # no package here; checked by the caller's lookups
     result = _frictionless_validate(target.data, detail, format="csv")
     for error in result.tasks[0].errors if result.tasks else result.errors:
-        report.add(finding_from_frictionless(error.to_descriptor(), schema))
+        report.add(finding_from_frictionless(error_fields(error), schema))
     report.rows = int(result.tasks[0].stats.get("rows") or 0) if result.tasks else 0
     report.engine = "frictionless"
     return report
@@ -82,8 +99,8 @@ def _suspect_rows(
     table: Table, fields: list[dict[str, Any]], missing_values: list[str]
 ) -> tuple[list[int], list[pa.Array]]:
     n = table.n_rows
-    row_ok = pa.array([True] * n, type=pa.bool_())
-    missing_count = pa.array([0] * n, type=pa.int64())
+    row_ok = pa.array(np.ones(n, dtype=bool))
+    missing_count = pa.array(np.zeros(n, dtype=np.int64))
     oks = []
     for field, column in zip(fields, table.columns, strict=True):
         ok, missing = certainly_valid(field, column, missing_values)
@@ -108,16 +125,16 @@ def _detail(table: Table, suspects: list[int], schema: dict[str, Any], report: R
     rows = [table.labels] + [_row_cells(table, i) for i in suspects]
     result = _frictionless_validate(rows, _detail_schema(schema))
     for error in result.tasks[0].errors:
-        desc = error.to_descriptor()
+        desc = error_fields(error)
         if desc.get("rowNumber"):
             desc["rowNumber"] = suspects[desc["rowNumber"] - 2] + 2
             report.add(finding_from_frictionless(desc, schema))
 
 
 def canonical_values(
-    table: Table, field: dict[str, Any], index: int, suspects: set[int], missing_values: list[str]
-) -> list[str | None]:
-    """Parsed value of every cell of one column as a comparable string (None: empty/invalid)."""
+    table: Table, field: dict[str, Any], index: int, suspects: list[int], missing_values: list[str]
+) -> pa.Array:
+    """Parsed value of every cell of one column as a comparable string (null: empty/invalid)."""
     reader = frictionless.Field.from_descriptor(field).create_cell_reader()
     ftype, raw = field.get("type"), table.columns[index]
     simple = field.get("format", "default") == "default"
@@ -127,9 +144,12 @@ def canonical_values(
     elif ftype in ("string", "date") and simple:
         fast = raw
     else:
-        fast, suspects = pa.nulls(len(raw), pa.string()), set(range(len(raw)))
+        fast, suspects = pa.nulls(len(raw), pa.string()), list(range(len(raw)))
     missing = pc.is_in(raw, value_set=pa.array(missing_values, pa.string()))
-    out: list[str | None] = pc.if_else(missing, None, fast).to_pylist()
+    values = pc.if_else(missing, pa.scalar(None, pa.string()), fast)
+    if not suspects:
+        return values
+    parsed = []
     for i in suspects:
         cells = table.irregular.get(i)
         if cells is not None:
@@ -137,8 +157,38 @@ def canonical_values(
         else:
             cell = raw[i].as_py()
         value, notes = reader(cell)
-        out[i] = None if value is None or (notes and "type" in notes) else str(value)
+        parsed.append(None if value is None or (notes and "type" in notes) else str(value))
+    mask = np.zeros(len(raw), dtype=bool)
+    mask[suspects] = True
+    return pc.replace_with_mask(values, pa.array(mask), pa.array(parsed, pa.string()))
+
+
+def _duplicates(keys: list[pa.Array], rows: pa.Array) -> list[tuple[int, int]]:
+    """(row, row of the previous occurrence) for every repeated key, as frictionless reports."""
+    if len(keys) == 1 and len(pc.unique(keys[0])) == len(keys[0]):
+        return []  # the common case: no repeats, found by one hash pass
+    names = [f"k{i}" for i in range(len(keys))]
+    tbl = pa.table({**dict(zip(names, keys, strict=True)), "_row": rows})
+    counts = tbl.group_by(names).aggregate([("_row", "count")])
+    repeated = counts.filter(pc.greater(counts["_row_count"], 1))
+    if repeated.num_rows == 0:
+        return []
+    hit = pc.is_in(_joined(tbl, names), value_set=_joined(repeated, names))
+    seen: dict[tuple[Any, ...], int] = {}
+    out = []
+    for row in tbl.filter(hit).to_pylist():
+        key = tuple(row[n] for n in names)
+        if key in seen:
+            out.append((row["_row"], seen[key]))
+        seen[key] = row["_row"]
     return out
+
+
+def _joined(tbl: pa.Table, names: list[str]) -> pa.Array:
+    if len(names) == 1:
+        return tbl[names[0]]
+    parts = [pc.fill_null(tbl[n], "\x00null") for n in names]
+    return pc.binary_join_element_wise(*parts, "\x1f")
 
 
 def _integrity(
@@ -147,7 +197,7 @@ def _integrity(
     report: Report,
     suspects: list[int],
     lookups: Lookups | None,
-) -> dict[str, list[str | None]]:
+) -> dict[str, pa.Array]:
     fields = schema.get("fields", [])
     index = {f["name"]: i for i, f in enumerate(fields)}
     missing_values = schema.get("missingValues", [""])
@@ -155,35 +205,34 @@ def _integrity(
     uniques = [f["name"] for f in fields if f.get("constraints", {}).get("unique")]
     fk_fields = [n for fk in schema.get("foreignKeys", []) for n in _field_list(fk["fields"])]
     needed = [n for n in dict.fromkeys(pk + uniques + fk_fields) if n in index]
-    suspect_set = set(suspects)
-    values = {}
-    for name in needed:
-        values[name] = canonical_values(
-            table, fields[index[name]], index[name], suspect_set, missing_values
-        )
-    frame = pd.DataFrame(values)
-    frame["_row"] = range(2, len(frame) + 2)
+    values = {
+        name: canonical_values(table, fields[index[name]], index[name], suspects, missing_values)
+        for name in needed
+    }
+    rows = pa.array(np.arange(2, table.n_rows + 2, dtype=np.int64))
     for name in uniques:
-        col = frame[[name, "_row"]].dropna(subset=[name])
-        dup = col[col.duplicated(subset=[name], keep="first")]
-        prev = col.groupby(name)["_row"].shift(1)
-        for row, value, before in zip(dup["_row"], dup[name], prev[dup.index], strict=True):
+        present = pc.is_valid(values[name])
+        col, col_rows = values[name].filter(present), rows.filter(present)
+        for row, before in _duplicates([col], col_rows):
             report.add(
-                _integrity_finding(
+                integrity_finding(
                     "unique-error",
                     row,
                     name,
-                    value,
-                    f"the same as in the row at position {int(before)}",
+                    _cell(table, index[name], row),
+                    f"the same as in the row at position {before}",
                     index[name] + 1,
                 )
             )
     if pk and all(n in index for n in pk):
-        keys = frame[pk]
-        all_none = keys.isna().all(axis=1)
-        for row in frame.loc[all_none, "_row"]:
+        all_null = (
+            pc.and_kleene(*[pc.is_null(values[n]) for n in pk])
+            if len(pk) > 1
+            else pc.is_null(values[pk[0]])
+        )
+        for row in rows.filter(all_null).to_pylist():
             report.add(
-                _integrity_finding(
+                integrity_finding(
                     "primary-key",
                     row,
                     None,
@@ -192,62 +241,68 @@ def _integrity(
                     None,
                 )
             )
-        present = frame.loc[~all_none, [*pk, "_row"]].fillna("\x00none")
-        dup = present[present.duplicated(subset=pk, keep="first")]
-        prev = present.groupby(pk)["_row"].shift(1)
-        for row, before in zip(dup["_row"], prev[dup.index], strict=True):
+        keep = pc.invert(all_null)
+        keys = [values[n].filter(keep) for n in pk]
+        for row, before in _duplicates(keys, rows.filter(keep)):
             report.add(
-                _integrity_finding(
+                integrity_finding(
                     "primary-key",
                     row,
                     None,
                     None,
-                    f"the same as in the row at position {int(before)}",
+                    f"the same as in the row at position {before}",
                     None,
                 )
             )
     for fk in schema.get("foreignKeys", []):
-        _foreign_key(fk, frame, report, lookups)
+        _foreign_key(fk, values, rows, report, lookups)
     return values
 
 
+def _cell(table: Table, index: int, row: int) -> str:
+    return str(table.columns[index][row - 2].as_py())
+
+
 def _foreign_key(
-    fk: dict[str, Any], frame: pd.DataFrame, report: Report, lookups: Lookups | None
+    fk: dict[str, Any],
+    values: dict[str, pa.Array],
+    rows: pa.Array,
+    report: Report,
+    lookups: Lookups | None,
 ) -> None:
     fields = _field_list(fk["fields"])
     ref = fk["reference"]
     ref_key = (ref["resource"], tuple(_field_list(ref["fields"])))
-    if lookups is None or ref_key not in lookups or not all(f in frame for f in fields):
+    if lookups is None or ref_key not in lookups or not all(f in values for f in fields):
         return
     known = lookups[ref_key]
-    keys = frame[fields]
-    candidates = frame[~keys.isna().all(axis=1)]
+    cols = [values[f] for f in fields]
+    any_present = cols[0].is_valid()
+    for col in cols[1:]:
+        any_present = pc.or_(any_present, col.is_valid())
+    candidates = any_present
     if len(fields) == 1:
-        candidates = candidates[~candidates[fields[0]].isin({k[0] for k in known})]
-    for row, *cells in candidates[["_row", *fields]].itertuples(index=False):
-        cells_t = tuple(None if pd.isna(c) else c for c in cells)
-        if cells_t in known:
+        known_arr = pa.array([k[0] for k in known], pa.string())
+        candidates = pc.and_(candidates, pc.invert(pc.is_in(cols[0], value_set=known_arr)))
+    picked = pa.table({**{f: c for f, c in zip(fields, cols, strict=True)}, "_row": rows}).filter(
+        candidates
+    )
+    for rec in picked.to_pylist():
+        cells = tuple(rec[f] for f in fields)
+        if cells in known:
             continue
         note = (
-            f'for "{", ".join(fields)}": values "{", ".join(str(c) for c in cells_t)}" '
+            f'for "{", ".join(fields)}": values "{", ".join(str(c) for c in cells)}" '
             f'not found in the lookup table "{ref_key[0]}" as "{", ".join(ref_key[1])}"'
         )
-        report.add(_integrity_finding("foreign-key", row, ", ".join(fields), None, note, None))
-
-
-def _integrity_finding(
-    kind: str, row: int, field: str | None, cell: Any, note: str, number: int | None
-) -> Any:
-    from .messages import integrity_finding
-
-    return integrity_finding(
-        kind, int(row), field, None if cell is None else str(cell), note, number
-    )
+        report.add(
+            integrity_finding("foreign-key", rec["_row"], ", ".join(fields), None, note, None)
+        )
 
 
 def validate_bytes(
     target: Target, schema: dict[str, Any], lookups: Lookups | None = None, cap: int = 100
-) -> tuple[Report, dict[str, list[str | None]]]:
+) -> tuple[Report, dict[str, pa.Array]]:
     """Validate one CSV; return the report and the canonical key values (for lookups)."""
     started = time.perf_counter()
     report = Report(target.dataset, target.file, rows=0, cap=cap, engine="odp")

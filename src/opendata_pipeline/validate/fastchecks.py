@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -25,7 +26,7 @@ NUMERIC_CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaxim
 
 
 def _all(arr: pa.Array, value: bool) -> pa.Array:
-    return pa.array([value] * len(arr), type=pa.bool_())
+    return pa.array(np.full(len(arr), value, dtype=bool))
 
 
 def _valid_dates(arr: pa.Array) -> pa.Array:

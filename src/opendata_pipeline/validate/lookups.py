@@ -24,5 +24,8 @@ def lookups_for(
     fields = key_fields or _fields(schema.get("primaryKey") or [])
     if not fields or not all(f in values for f in fields):
         return {}
-    keys = {t for t in zip(*(values[f] for f in fields), strict=True) if set(t) != {None}}
+    columns = [
+        v.to_pylist() if hasattr(v, "to_pylist") else list(v) for v in (values[f] for f in fields)
+    ]
+    keys = {t for t in zip(*columns, strict=True) if set(t) != {None}}
     return {(resource, tuple(fields)): keys}

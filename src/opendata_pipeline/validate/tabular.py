@@ -80,10 +80,10 @@ def read_table(data: bytes) -> Table:
         text = text[1:]
     if "\x00" in text:
         raise SourceProblem("NUL byte")
-    lines = text.splitlines(keepends=True)
-    if not lines:
+    if not text:
         raise SourceProblem("empty")
-    dialect = sniff("".join(lines[:SAMPLE_LINES]))
+    reader = io.StringIO(text)
+    dialect = sniff("".join(reader.readline() for _ in range(SAMPLE_LINES)))
     if _is_plain(dialect, data) and encoding in ("utf-8", "utf-8-sig", "ascii"):
         body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
         table = _read_arrow(body, str(dialect.delimiter))
@@ -95,43 +95,78 @@ def read_table(data: bytes) -> Table:
     return table
 
 
-def _read_arrow(body: bytes, delimiter: str) -> Table | None:
-    """Parse with pyarrow; None when a row is irregular (the caller falls back)."""
-    irregular = []
+def _arrow_parse(
+    body: bytes, delimiter: str, names: list[str], threads: bool
+) -> tuple[pa.Table, list[pacsv.InvalidRow]]:
+    irregular: list[pacsv.InvalidRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         irregular.append(row)
         return "skip"
 
+    tbl = pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24, use_threads=threads),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter,
+            quote_char='"',
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=on_invalid,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return tbl, irregular
+
+
+def _read_arrow(body: bytes, delimiter: str) -> Table | None:
+    """Parse with pyarrow; rows of the wrong length are kept aside with their numbers."""
     try:
-        first = body.split(b"\n", 1)[0]
+        end = body.find(b"\n")
+        first = body if end < 0 else body[:end]
         n = len(next(csv.reader([first.decode("utf-8").rstrip("\r")], delimiter=delimiter)))
         names = [f"c{i}" for i in range(n)]
-        tbl = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        tbl, bad = _arrow_parse(body, delimiter, names, threads=True)
+        if any(row.number is None for row in bad):
+            tbl, bad = _arrow_parse(body, delimiter, names, threads=False)
     except (pa.ArrowInvalid, UnicodeDecodeError, StopIteration):
         return None
-    if irregular or tbl.num_rows == 0:
+    if tbl.num_rows == 0 or any(row.number is None or row.number < 2 for row in bad):
         return None
     columns = [tbl.column(i).combine_chunks() for i in range(tbl.num_columns)]
     labels = [c[0].as_py() for c in columns]
-    return Table(labels, [c.slice(1) for c in columns])
+    data = [c.slice(1) for c in columns]
+    if not bad:
+        return Table(labels, data)
+    irregular = {
+        row.number - 2: next(csv.reader([row.text], delimiter=delimiter), []) for row in bad
+    }
+    return Table(
+        labels,
+        [_interleave(col, sorted(irregular), irregular, j) for j, col in enumerate(data)],
+        irregular,
+    )
+
+
+def _interleave(
+    col: pa.Array, positions: list[int], cells: dict[int, list[str]], j: int
+) -> pa.Array:
+    """Put the set-aside rows back at their positions (their cell j, or empty)."""
+    parts, used = [], 0
+    for k, pos in enumerate(positions):
+        kept_before = pos - k  # parsed rows that precede this set-aside row
+        parts.append(col.slice(used, kept_before - used))
+        row = cells[pos]
+        parts.append(pa.array([row[j] if j < len(row) else ""], pa.string()))
+        used = kept_before
+    parts.append(col.slice(used))
+    return pa.concat_arrays(parts)
 
 
 def _read_python(text: str, dialect: type[csv.Dialect] | csv.Dialect) -> Table:
