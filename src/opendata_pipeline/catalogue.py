@@ -147,6 +147,8 @@ class Dcat(_Frozen):
 class DatasetSpec(_Frozen):
     """One declared dataset."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
     slug: str
     title: str
     notes: str
@@ -156,6 +158,8 @@ class DatasetSpec(_Frozen):
     sources: list[Source] = Field(min_length=1)
     hook: str | None = None
     """Python file in the dataset folder with ``transform(frame, context)``."""
+    schema_ref: str | None = Field(default=None, alias="schema")
+    """Path of the Table Schema, relative to the dataset folder (default: the slug's schema)."""
     folder: Path = Path(".")
     schema_path: Path = Path(".")
 
@@ -188,7 +192,10 @@ def load_dataset(folder: Path, schemas_dir: Path) -> DatasetSpec:
     raw.setdefault("slug", folder.name)
     if raw["slug"] != folder.name:
         raise ConfigError(f"{path}: slug {raw['slug']!r} differs from folder name {folder.name!r}")
-    schema_path = schemas_dir / f"{folder.name}.schema.json"
+    default = schemas_dir / f"{folder.name}.schema.json"
+    schema_path = (folder / raw["schema"]).resolve() if raw.get("schema") else default
+    if schema_path.resolve() != default.resolve():
+        raise ConfigError(f"{path}: schema must be {default} (the slug names the schema)")
     try:
         spec = DatasetSpec.model_validate({**raw, "folder": folder, "schema_path": schema_path})
     except ValidationError as exc:

@@ -198,3 +198,34 @@ def test_contributing_example_is_a_valid_declaration(tmp_path: Path) -> None:
     spec = load_dataset(folder, tmp_path / "schemas")
     result = gather_dataset(spec, GatherContext(tmp_path))
     assert result.frame.values.tolist() == [["2020-11-09", "Stadtverwaltung, Terminliste"]]
+
+
+def test_frictionless_cli_validates_the_gathered_catalogue(
+    tables: dict[str, pd.DataFrame], tmp_path: Path
+) -> None:
+    """`frictionless validate` (its own command line) on the catalogue as a data package."""
+    import subprocess
+    import sys
+
+    resources = []
+    for slug, frame in tables.items():
+        frame.to_csv(tmp_path / f"{slug}.csv", index=False)
+        (tmp_path / f"{slug}.schema.json").write_text(CATALOGUE[slug].schema_path.read_text())
+        resources.append({"name": slug, "path": f"{slug}.csv", "schema": f"{slug}.schema.json"})
+    (tmp_path / "datapackage.json").write_text(
+        json.dumps({"name": "katalog", "resources": resources})
+    )
+    cli = Path(sys.executable).parent / "frictionless"
+    done = subprocess.run(
+        [str(cli), "validate", "datapackage.json"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("VALID") >= 4
+    for slug in CATALOGUE:
+        schema_check = subprocess.run(
+            [str(cli), "validate", f"{slug}.schema.json", "--type", "schema"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert schema_check.returncode == 0, schema_check.stdout
