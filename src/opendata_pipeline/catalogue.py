@@ -60,7 +60,18 @@ class FileSource(_SourceBase):
     records_path: str | None = None
 
 
-class HttpSource(_SourceBase):
+class _RemoteSource(_SourceBase):
+    """Limits for sources fetched over HTTP(S)."""
+
+    max_bytes: int = 50_000_000
+    """Refuse bodies larger than this."""
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    retries: int = 3
+    """Extra attempts after a transient failure (timeouts, 5xx, dropped connections)."""
+
+
+class HttpSource(_RemoteSource):
     """A CSV, XLSX or JSON document over HTTP(S)."""
 
     type: Literal["http"]
@@ -70,25 +81,17 @@ class HttpSource(_SourceBase):
     delimiter: str | None = None
     sheet: str | None = None
     records_path: str | None = None
-    max_bytes: int = 50_000_000
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    retries: int = 3
 
 
-class IcsSource(_SourceBase):
+class IcsSource(_RemoteSource):
     """An iCalendar feed, local (``path``) or over HTTP (``url``)."""
 
     type: Literal["ics"]
     path: str | None = None
     url: str | None = None
-    max_bytes: int = 20_000_000
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    retries: int = 3
 
 
-class CkanSource(_SourceBase):
+class CkanSource(_RemoteSource):
     """A resource of a dataset on another CKAN portal."""
 
     type: Literal["ckan"]
@@ -99,8 +102,6 @@ class CkanSource(_SourceBase):
     format: TabularFormat | None = None
     encoding: str | None = None
     delimiter: str | None = None
-    max_bytes: int = 50_000_000
-    retries: int = 3
 
 
 Source = Annotated[FileSource | HttpSource | IcsSource | CkanSource, Field(discriminator="type")]

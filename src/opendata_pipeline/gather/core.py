@@ -93,8 +93,8 @@ def _label(spec: DatasetSpec, src: Source) -> str:
 
 def _policy(src: HttpSource | IcsSource | CkanSource) -> FetchPolicy:
     return FetchPolicy(
-        connect_timeout=getattr(src, "connect_timeout", 5.0),
-        read_timeout=getattr(src, "read_timeout", 30.0),
+        connect_timeout=src.connect_timeout,
+        read_timeout=src.read_timeout,
         retries=src.retries,
         max_bytes=src.max_bytes,
     )

@@ -216,13 +216,16 @@ class _Parser:
             return inner if tok.kind == "PLUS" else Not(inner)
         return self.primary(field)
 
+    def group(self, field: str) -> Node:
+        node = self.expr(field)
+        if self.take().kind != "RP":
+            raise QuerySyntaxError("missing closing parenthesis")
+        return node
+
     def primary(self, field: str) -> Node:
         tok = self.take()
         if tok.kind == "LP":
-            node = self.expr(field)
-            if self.take().kind != "RP":
-                raise QuerySyntaxError("missing closing parenthesis")
-            return node
+            return self.group(field)
         if tok.kind == "FIELD":
             return self.field_value(tok.text)
         if tok.kind in ("WORD", "PHRASE"):
@@ -232,10 +235,7 @@ class _Parser:
     def field_value(self, field: str) -> Node:
         tok = self.take()
         if tok.kind == "LP":
-            node = self.expr(field)
-            if self.take().kind != "RP":
-                raise QuerySyntaxError("missing closing parenthesis")
-            return node
+            return self.group(field)
         if tok.kind == "RANGE":
             assert tok.extra is not None
             low, high, inc_low, inc_high = tok.extra
