@@ -41,7 +41,7 @@ class Portal:
         return CkanClient(self.url)
 
 
-def _drop_orphans(log: object) -> None:
+def _drop_orphans() -> None:
     """Drop databases of earlier test portals whose process is gone (a killed run)."""
     try:
         with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres") as conn:
@@ -72,7 +72,7 @@ def start_portal(prefix: str = "t") -> Iterator[Portal]:
     """Start a fresh portal; yield it; stop and wipe it afterwards, also after failures."""
     log = print
     ensure_services(log)
-    _drop_orphans(log)
+    _drop_orphans()
     name = f"{prefix}{os.getpid()}_{uuid.uuid4().hex[:6]}"
     layout = Layout.default(name, free_port())
     try:

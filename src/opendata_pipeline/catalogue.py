@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from datetime import date
@@ -172,9 +174,14 @@ class DatasetSpec(_Frozen):
         return v
 
     def table_schema(self) -> dict[str, Any]:
-        """Return the Table Schema descriptor."""
-        data: dict[str, Any] = json.loads(self.schema_path.read_text(encoding="utf-8"))
-        return data
+        """Return the Table Schema descriptor (a private copy; the file is parsed once)."""
+        return copy.deepcopy(_read_schema(self.schema_path, self.schema_path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=256)
+def _read_schema(path: Path, mtime_ns: int) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 def load_dataset(folder: Path, schemas_dir: Path) -> DatasetSpec:

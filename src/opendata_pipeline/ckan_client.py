@@ -17,28 +17,7 @@ import requests
 from .errors import PortalRejected, PortalUnavailable
 from .redact import redact
 
-READ_ACTION_PREFIXES = (
-    "package_show",
-    "package_search",
-    "status_show",
-    "group_show",
-    "organization_show",
-    "user_show",
-    "resource_show",
-    "datastore_search",
-    "datastore_info",
-    "member_list",
-    "organization_list",
-    "group_list",
-    "package_list",
-    "api_token_list",
-)
 TRANSIENT_STATUS = {502, 503, 504}
-
-
-def is_write(action: str) -> bool:
-    """Tell whether a CKAN action changes the portal."""
-    return not action.startswith(READ_ACTION_PREFIXES) and not action.endswith(("_show", "_list"))
 
 
 class CkanClient:

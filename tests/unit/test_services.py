@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from opendata_pipeline.errors import ServiceError
 from opendata_pipeline.localportal import services
 
 
-def test_missing_services_name_exactly_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "port_open", lambda host, port, timeout=0.5: False)
-    monkeypatch.setattr(services, "_can_apt", lambda: False)
+def fake_services(
+    monkeypatch: pytest.MonkeyPatch,
+    installed: tuple[bool, bool],
+    starts: tuple[Callable[[], object], Callable[[], object]] | None = None,
+) -> None:
+    """Replace PostgreSQL and Redis by fakes: installed or not, with given start actions."""
+    pg_start, redis_start = starts or (lambda: None, lambda: None)
     monkeypatch.setattr(
         services,
         "POSTGRESQL",
-        services.POSTGRESQL.__class__(
-            "PostgreSQL", "127.0.0.1", 5432, "postgresql", lambda: False, lambda: None
+        services.Service(
+            "PostgreSQL", "127.0.0.1", 5432, "postgresql", lambda: installed[0], pg_start
         ),
     )
     monkeypatch.setattr(
         services,
         "REDIS",
-        services.REDIS.__class__(
-            "Redis", "127.0.0.1", 6379, "redis-server", lambda: False, lambda: None
+        services.Service(
+            "Redis", "127.0.0.1", 6379, "redis-server", lambda: installed[1], redis_start
         ),
     )
+
+
+def test_missing_services_name_exactly_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "port_open", lambda host, port, timeout=0.5: False)
+    monkeypatch.setattr(services, "_can_apt", lambda: False)
+    fake_services(monkeypatch, (False, False))
     with pytest.raises(ServiceError) as err:
         services.ensure_services(log=lambda _m: None)
     assert "PostgreSQL and Redis not installed" in str(err.value)
@@ -35,22 +47,12 @@ def test_stopped_services_are_started(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[str] = []
     up: set[int] = set()
     monkeypatch.setattr(services, "port_open", lambda host, port, timeout=0.5: port in up)
-
-    def starter(name: str, port: int):  # type: ignore[no-untyped-def]
-        return lambda: (started.append(name), up.add(port))
-
-    monkeypatch.setattr(
-        services,
-        "POSTGRESQL",
-        services.POSTGRESQL.__class__(
-            "PostgreSQL", "127.0.0.1", 5432, "postgresql", lambda: True, starter("pg", 5432)
-        ),
-    )
-    monkeypatch.setattr(
-        services,
-        "REDIS",
-        services.REDIS.__class__(
-            "Redis", "127.0.0.1", 6379, "redis-server", lambda: True, starter("redis", 6379)
+    fake_services(
+        monkeypatch,
+        (True, True),
+        (
+            lambda: (started.append("pg"), up.add(5432)),
+            lambda: (started.append("redis"), up.add(6379)),
         ),
     )
     services.ensure_services(log=lambda _m: None)
@@ -63,19 +65,6 @@ def test_apt_is_used_only_as_root_on_debian(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(services, "_can_apt", lambda: True)
     monkeypatch.setattr(services, "_apt_install", lambda pkgs, log: installed.append(pkgs))
     monkeypatch.setattr(services, "_wait_for", lambda s, secs: True)
-    monkeypatch.setattr(
-        services,
-        "POSTGRESQL",
-        services.POSTGRESQL.__class__(
-            "PostgreSQL", "127.0.0.1", 5432, "postgresql", lambda: False, lambda: None
-        ),
-    )
-    monkeypatch.setattr(
-        services,
-        "REDIS",
-        services.REDIS.__class__(
-            "Redis", "127.0.0.1", 6379, "redis-server", lambda: True, lambda: None
-        ),
-    )
+    fake_services(monkeypatch, (False, True))
     services.ensure_services(log=lambda _m: None)
     assert installed == [["postgresql"]]

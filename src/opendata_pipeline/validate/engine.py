@@ -97,20 +97,19 @@ def _only_frictionless(target: Target, schema: dict[str, Any], report: Report) -
 
 def _suspect_rows(
     table: Table, fields: list[dict[str, Any]], missing_values: list[str]
-) -> tuple[list[int], list[pa.Array]]:
+) -> list[int]:
+    """Rows that may hold an error: a cell not certainly valid, blank, or ragged."""
     n = table.n_rows
     row_ok = pa.array(np.ones(n, dtype=bool))
     missing_count = pa.array(np.zeros(n, dtype=np.int64))
-    oks = []
     for field, column in zip(fields, table.columns, strict=True):
         ok, missing = certainly_valid(field, column, missing_values)
-        oks.append(ok)
         row_ok = pc.and_(row_ok, ok)
         missing_count = pc.add(missing_count, pc.cast(missing, pa.int64()))
     blank = pc.equal(missing_count, len(fields))
     row_ok = pc.and_(row_ok, pc.invert(blank))
     suspects = set(pc.indices_nonzero(pc.invert(row_ok)).to_pylist()) | set(table.irregular)
-    return sorted(suspects), oks
+    return sorted(suspects)
 
 
 def _row_cells(table: Table, index: int) -> list[str]:
@@ -218,10 +217,10 @@ def _integrity(
                 integrity_finding(
                     "unique-error",
                     row,
-                    name,
-                    _cell(table, index[name], row),
                     f"the same as in the row at position {before}",
-                    index[name] + 1,
+                    field=name,
+                    cell=_cell(table, index[name], row),
+                    number=index[name] + 1,
                 )
             )
     if pk and all(n in index for n in pk):
@@ -233,12 +232,7 @@ def _integrity(
         for row in rows.filter(all_null).to_pylist():
             report.add(
                 integrity_finding(
-                    "primary-key",
-                    row,
-                    None,
-                    None,
-                    'cells composing the primary keys are all "None"',
-                    None,
+                    "primary-key", row, 'cells composing the primary keys are all "None"'
                 )
             )
         keep = pc.invert(all_null)
@@ -246,12 +240,7 @@ def _integrity(
         for row, before in _duplicates(keys, rows.filter(keep)):
             report.add(
                 integrity_finding(
-                    "primary-key",
-                    row,
-                    None,
-                    None,
-                    f"the same as in the row at position {before}",
-                    None,
+                    "primary-key", row, f"the same as in the row at position {before}"
                 )
             )
     for fk in schema.get("foreignKeys", []):
@@ -295,9 +284,7 @@ def _foreign_key(
             f'for "{", ".join(fields)}": values "{", ".join(str(c) for c in cells)}" '
             f'not found in the lookup table "{ref_key[0]}" as "{", ".join(ref_key[1])}"'
         )
-        report.add(
-            integrity_finding("foreign-key", rec["_row"], ", ".join(fields), None, note, None)
-        )
+        report.add(integrity_finding("foreign-key", rec["_row"], note, field=", ".join(fields)))
 
 
 def validate_bytes(
@@ -317,7 +304,7 @@ def validate_bytes(
         report.sort()
         return report, {}
     report.rows = table.n_rows
-    suspects, _ = _suspect_rows(table, fields, schema.get("missingValues", [""]))
+    suspects = _suspect_rows(table, fields, schema.get("missingValues", [""]))
     _detail(table, suspects, schema, report)
     values = _integrity(table, schema, report, suspects, lookups)
     report.sort()

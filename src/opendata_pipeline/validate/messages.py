@@ -84,7 +84,12 @@ def finding_from_frictionless(desc: dict[str, Any], schema: dict[str, Any]) -> F
 
 
 def integrity_finding(
-    kind: str, row: int, field: str | None, cell: str | None, note: str, number: int | None
+    kind: str,
+    row: int,
+    note: str,
+    field: str | None = None,
+    cell: str | None = None,
+    number: int | None = None,
 ) -> Finding:
     """A unique, primary-key or foreign-key finding computed over the whole table."""
     return Finding(
