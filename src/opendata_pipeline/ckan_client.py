@@ -8,13 +8,14 @@ and keeps the API token out of every message.
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Callable
 from typing import Any
 
 import ckanapi
 import requests
 
-from .errors import PortalRejected, PortalUnavailable
+from .errors import PortalConflict, PortalRejected, PortalUnavailable
 from .redact import redact
 
 TRANSIENT_STATUS = {502, 503, 504}
@@ -58,11 +59,18 @@ class CkanClient:
         """
         if self._on_call is not None:
             self._on_call(action)
+        if files:
+            # Multipart requests carry strings only; CKAN parses JSON for nested values.
+            data = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
         try:
             return self._remote.call_action(
                 action, data_dict=data, files=files, requests_kwargs={"timeout": self._timeout}
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
             raise PortalUnavailable(
                 self._msg(f"{action}: portal at {self.url} did not answer: {exc}")
             ) from None
@@ -76,6 +84,10 @@ class CkanClient:
         except ckanapi.NotFound as exc:
             raise PortalRejected(self._msg(f"{action}: not found ({exc})")) from None
         except ckanapi.ValidationError as exc:
+            if _is_conflict(exc):
+                raise PortalConflict(
+                    self._msg(f"{action}: the dataset changed meanwhile ({exc}); plan again")
+                ) from None
             raise PortalRejected(
                 self._msg(f"{action}: rejected by CKAN validation: {exc}")
             ) from None
@@ -96,7 +108,11 @@ class CkanClient:
         try:
             headers = {"Authorization": self._token} if self._token else {}
             return self._session.get(url, timeout=self._timeout, headers=headers)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
             raise PortalUnavailable(self._msg(f"GET {url} failed: {exc}")) from None
 
     def _msg(self, text: str) -> str:
@@ -110,3 +126,11 @@ def _status_of(exc: Exception) -> int | None:
         return int(parts[1])
     except (ValueError, SyntaxError, IndexError, TypeError):
         return None
+
+
+def _is_conflict(exc: Exception) -> bool:
+    """True for a failed ``match`` (package_revise) or a name taken by a concurrent create."""
+    errors = getattr(exc, "error_dict", None) or {}
+    if "match" in errors:
+        return True
+    return any("already in use" in str(m) for m in errors.get("name", []))

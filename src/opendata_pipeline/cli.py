@@ -10,12 +10,14 @@ from typing import Any
 
 import click
 
-from .catalogue import load_catalogue
+from .catalogue import load_catalogue, publish_order
 from .errors import ConfigError, OdpError
 from .gather.core import GatherContext
 from .gather.http import HttpCache
 from .localportal import manager
 from .localportal.layout import Layout, project_root
+from .publish.connect import portal_client, publish_target
+from .publish.step import Outcome, list_versions, publish_datasets
 from .validate.step import validate_datasets, validate_path
 
 
@@ -175,15 +177,97 @@ def validate(target: str, schema_path: Path | None, json_path: Path | None, cap:
         sys.exit(1)
 
 
+_portal_url_option = click.option(
+    "--portal-url",
+    default=None,
+    help="CKAN base URL (default: $ODP_CKAN_URL, else the local portal).",
+)
+
+
+def _publish(slugs: tuple[str, ...], portal_url: str | None, dry_run: bool) -> dict[str, Outcome]:
+    root = _project_root()
+    catalogue = load_catalogue(root)
+    unknown = [s for s in slugs if s not in catalogue]
+    if unknown:
+        raise ConfigError(
+            f"unknown dataset(s) {unknown} (datasets: {', '.join(sorted(catalogue))})"
+        )
+    target = publish_target(portal_url)
+    client = portal_client(target)
+    ctx = GatherContext(root, HttpCache(root / ".cache" / "http"))
+    wanted = list(slugs) or [s for wave in publish_order(catalogue) for s in wave]
+    return publish_datasets(catalogue, wanted, ctx, target, client, dry_run, log=_log)
+
+
+def _report_outcomes(outcomes: dict[str, Outcome], dry_run: bool) -> None:
+    for outcome in outcomes.values():
+        if outcome.result is not None:
+            res = outcome.result
+            if dry_run:
+                click.echo(res.plan.to_text())
+            else:
+                click.echo(f"{res.slug}: {res.plan.headline()} -> {res.version}  {res.url}")
+    failed = [o for o in outcomes.values() if not o.ok]
+    for outcome in failed:
+        click.secho(f"FAILED {outcome.slug}: {outcome.error}", fg="red", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@main.command("plan")
+@click.argument("slugs", nargs=-1)
+@_portal_url_option
+@_fail_on_odp_errors
+def plan_cmd(slugs: tuple[str, ...], portal_url: str | None) -> None:
+    """Show what publishing would change on the portal; writes nothing.
+
+    SLUGS default to the whole catalogue.
+    """
+    _report_outcomes(_publish(slugs, portal_url, dry_run=True), dry_run=True)
+
+
+@main.command("publish")
+@click.argument("slugs", nargs=-1)
+@_portal_url_option
+@_fail_on_odp_errors
+def publish_cmd(slugs: tuple[str, ...], portal_url: str | None) -> None:
+    """Gather, validate and publish datasets (default: the whole catalogue).
+
+    Exits 1 if any dataset failed; the others are still published.
+    """
+    _report_outcomes(_publish(slugs, portal_url, dry_run=False), dry_run=False)
+
+
+@main.command("versions")
+@click.argument("slug")
+@_portal_url_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_fail_on_odp_errors
+def versions_cmd(slug: str, portal_url: str | None, as_json: bool) -> None:
+    """List the versions the portal holds for a dataset, with sha256 and download URL."""
+    target = publish_target(portal_url)
+    versions = list_versions(portal_client(target), slug)
+    if as_json:
+        click.echo(json.dumps(versions, indent=2, ensure_ascii=False))
+        return
+    if not versions:
+        click.echo(f"{slug}: no published version")
+        return
+    for v in versions:
+        click.echo(f"{v['version']:<8} {v['published_at']}  sha256:{v['sha256']}  {v['url']}")
+
+
 @main.command("demo")
 @_port_option
 @_fail_on_odp_errors
 def demo(port: int | None) -> None:
-    """Bring the local portal up and run the main job on it."""
+    """Bring the local portal up and publish the whole catalogue to it."""
     layout = Layout.default("local", port)
     manager.up(layout, _log)
     click.echo(f"Portal: {layout.url}")
     click.echo(f"Group:  {layout.url}/group/digitale-daten")
+    outcomes = _publish((), layout.url, dry_run=False)
+    _report_outcomes(outcomes, dry_run=False)
 
 
 if __name__ == "__main__":

@@ -41,3 +41,7 @@ class PortalUnavailable(TransientError):
 
 class PortalRejected(TerminalError):
     """The CKAN portal refused a call (403, 404, validation error)."""
+
+
+class PortalConflict(PortalRejected):
+    """Someone else changed the dataset since it was read (compare-and-swap failed): re-plan."""

@@ -15,7 +15,8 @@ from ..errors import ConfigError
 from .services import PG_HOST, PG_PORT, REDIS_HOST, REDIS_PORT
 
 PLUGINS = (
-    "activity datastore pgsearch dcat dcat_json_interface structured_data datatables_view text_view"
+    "activity datastore odp_publish pgsearch dcat dcat_json_interface structured_data "
+    "datatables_view text_view"
 )
 DEFAULT_PORT = 5050
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -184,7 +185,7 @@ def ckan_settings(layout: Layout, state: dict[str, Any]) -> dict[str, str]:
         "ckan.locale_default": "de",
         "ckan.locales_offered": "de en",
         "debug": "false",
-        "ckanext.dcat.rdf.profiles": "euro_dcat_ap_2",
+        "ckanext.dcat.rdf.profiles": "euro_dcat_ap_2 dcatap_de",
         "ckanext.dcat.enable_content_negotiation": "false",
     }
 

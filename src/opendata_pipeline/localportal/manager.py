@@ -28,11 +28,16 @@ Log = Callable[[str], None]
 CKAN_VERSION = "2.12.0"
 
 
-def _uv() -> str:
-    local = Path(sys.executable).parent / "uv"
-    found = str(local) if local.exists() else shutil.which("uv")
+def _uv(root: Path) -> str:
+    """Find uv: next to this Python, on PATH, or the copy `make` installs into .tools/."""
+    places = [Path(sys.executable).parent / "uv", root / ".tools" / "bin" / "uv"]
+    for place in places:
+        if place.exists():
+            return str(place)
+    found = shutil.which("uv")
     if not found:
-        raise PortalError("The 'uv' installer was not found; run 'make .venv' first.")
+        looked = ", ".join(str(p) for p in places)
+        raise PortalError(f"The 'uv' installer was not found ({looked}, PATH); run 'make .venv'.")
     return found
 
 
@@ -56,49 +61,41 @@ def _run(cmd: list[str], layout: Layout, what: str, stdin: str | None = None) ->
     return done.stdout
 
 
+def _plugin_dirs(layout: Layout) -> list[Path]:
+    return sorted(p for p in (layout.root / "portal").glob("ckanext-*") if p.is_dir())
+
+
 def _venv_fingerprint(layout: Layout) -> str:
     digest = hashlib.sha256()
-    portal = layout.root / "portal"
-    files = [
-        portal / "requirements.lock",
-        *sorted((portal / "ckanext-pgsearch").rglob("*.py")),
-        portal / "ckanext-pgsearch" / "pyproject.toml",
-    ]
+    files = [layout.root / "portal" / "requirements.lock"]
+    for plugin in _plugin_dirs(layout):
+        files += [*sorted((plugin / "ckanext").rglob("*.py")), plugin / "pyproject.toml"]
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
 
 def ensure_venv(layout: Layout, log: Log) -> None:
-    """Install CKAN and its plugins into the portal's own virtualenv, if not done yet."""
+    """Install CKAN and this project's plugins into the portal's own virtualenv, once."""
     stamp = layout.venv / ".odp-fingerprint"
     wanted = _venv_fingerprint(layout)
     with _file_lock(layout.home / ".venv.lock"):
         if stamp.exists() and stamp.read_text() == wanted:
             return
         log(f"Installing CKAN {CKAN_VERSION} into {layout.venv} (once; about a minute)")
-        uv = _uv()
+        uv = _uv(layout.root)
         if not layout.bin("python").exists():
             _run([uv, "venv", "-q", "--python", "3.11", str(layout.venv)], layout, "uv venv")
         python = str(layout.bin("python"))
         lock = str(layout.root / "portal" / "requirements.lock")
         _run([uv, "pip", "install", "-q", "--python", python, "-r", lock], layout, "CKAN install")
-        plugin = str(layout.root / "portal" / "ckanext-pgsearch")
-        _run(
-            [
-                uv,
-                "pip",
-                "install",
-                "-q",
-                "--python",
-                python,
-                "--reinstall-package",
-                "ckanext-pgsearch",
-                plugin,
-            ],
-            layout,
-            "pgsearch plugin install",
-        )
+        for plugin in _plugin_dirs(layout):
+            _run(
+                [uv, "pip", "install", "-q", "--python", python]
+                + ["--reinstall-package", plugin.name, str(plugin)],
+                layout,
+                f"{plugin.name} install",
+            )
         stamp.write_text(wanted)
 
 

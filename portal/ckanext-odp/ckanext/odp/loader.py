@@ -1,0 +1,174 @@
+"""Load a CSV into a DataStore table with COPY and swap it in atomically.
+
+The new table is built under a hidden name (leading underscore, so CKAN's
+``_table_metadata`` view ignores it) in the same transaction that drops the
+old table and renames the new one into place. Readers keep querying the old
+table until the commit and then see the complete new one; a failure at any
+point rolls everything back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from typing import IO, Any
+
+TYPES = {
+    "int4",
+    "int8",
+    "numeric",
+    "float8",
+    "text",
+    "date",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "bool",
+    "json",
+    "interval",
+}
+
+
+def ident(name: str) -> str:
+    """Quote a PostgreSQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """Quote a PostgreSQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def index_name(table: str, expr: str) -> str:
+    """Name an index the way CKAN's DataStore does (sha1 of table + expression)."""
+    return hashlib.sha1((table + expr).encode("utf-8")).hexdigest()
+
+
+def check_fields(fields: list[dict[str, Any]], primary_key: list[str]) -> None:
+    """Refuse unknown types, reserved or overlong names and keys that name no field."""
+    names = [f["id"] for f in fields]
+    problems = []
+    for f in fields:
+        if f.get("type") not in TYPES:
+            problems.append(f"field {f['id']!r}: type {f.get('type')!r} not one of {sorted(TYPES)}")
+        if f["id"].startswith("_") or len(f["id"]) > 63 or not f["id"]:
+            problems.append(f"field {f['id']!r}: names must not start with '_' or exceed 63 chars")
+    if len(set(names)) != len(names):
+        problems.append("duplicate field names")
+    problems += [f"primary key field {k!r} is not a field" for k in primary_key if k not in names]
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def table_status(cursor: Any, table: str) -> dict[str, Any]:
+    """Return the load record kept as the table's comment ({} if no table or no record)."""
+    cursor.execute(
+        "SELECT obj_description(c.oid, 'pg_class') FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relname = %s AND c.relkind = 'r'",
+        (table,),
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return {}
+    try:
+        record = json.loads(row[0] or "{}")
+    except ValueError:
+        record = {}
+    return {"exists": True, **(record.get("odp") or {})}
+
+
+def _column_comment(field: dict[str, Any]) -> str:
+    info = {k: v for k, v in (field.get("info") or {}).items() if v not in (None, "")}
+    # CKAN reads ' ' + JSON with the data dictionary under "_info".
+    return " " + json.dumps({"_info": info}, ensure_ascii=False, separators=(",", ":"))
+
+
+def load(
+    connection: Any,
+    table: str,
+    fields: list[dict[str, Any]],
+    primary_key: list[str],
+    source: IO[bytes],
+    record: dict[str, Any],
+    fts_lang: str,
+    fts_method: str,
+    full_text_max_rows: int,
+) -> dict[str, Any]:
+    """Build the new table from ``source`` (CSV with a header row) and swap it in.
+
+    Args:
+        connection: a psycopg2 connection of the DataStore's write user.
+        table: the resource id (the public table name).
+        fields: DataStore fields (id, type, info) in CSV column order.
+        primary_key: field ids forming the unique key.
+        source: the CSV bytes (UTF-8, empty unquoted cell = NULL).
+        record: what to remember about this load (token, version, sha256).
+        fts_lang: full-text language; fts_method: index method (gist or gin).
+        full_text_max_rows: above this row count, no full-text column is built.
+
+    Returns:
+        The load record including rows, full_text and seconds.
+    """
+    check_fields(fields, primary_key)
+    started = time.perf_counter()
+    stage = "_odp_" + uuid.uuid4().hex
+    columns = ", ".join(ident(f["id"]) for f in fields)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"CREATE TABLE {ident(stage)} (_id serial PRIMARY KEY, _full_text tsvector, "
+            + ", ".join(f"{ident(f['id'])} {f['type']}" for f in fields)
+            + ")"
+        )
+        cur.copy_expert(
+            f"COPY {ident(stage)} ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true)", source
+        )
+        rows = cur.rowcount
+        if primary_key:
+            key = ", ".join(ident(k) for k in primary_key)
+            cur.execute(f"CREATE UNIQUE INDEX {ident(stage + '_key')} ON {ident(stage)} ({key})")
+            # A constraint (not only an index) is what datastore_info reports as uniquekey.
+            cur.execute(
+                f"ALTER TABLE {ident(stage)} ADD CONSTRAINT {ident(stage + '_key')} "
+                f"UNIQUE USING INDEX {ident(stage + '_key')}"
+            )
+        full_text = rows <= full_text_max_rows
+        if full_text:
+            text = " || ' ' || ".join(f"coalesce({ident(f['id'])}::text, '')" for f in fields)
+            cur.execute(
+                f"UPDATE {ident(stage)} SET _full_text = to_tsvector({literal(fts_lang)}, {text})"
+            )
+            cur.execute(
+                f"CREATE INDEX {ident(stage + '_fts')} ON {ident(stage)} "
+                f"USING {fts_method} (_full_text)"
+            )
+        for f in fields:
+            column = f"{ident(stage)}.{ident(f['id'])}"
+            cur.execute(f"COMMENT ON COLUMN {column} IS {literal(_column_comment(f))}")
+        done = dict(record, rows=rows, full_text=full_text)
+        cur.execute(f"COMMENT ON TABLE {ident(stage)} IS {literal(json.dumps({'odp': done}))}")
+        # The swap: readers wait on this lock for the few statements below, never see a gap.
+        cur.execute(f"DROP TABLE IF EXISTS {ident(table)} CASCADE")
+        cur.execute(f"ALTER TABLE {ident(stage)} RENAME TO {ident(table)}")
+        cur.execute(
+            f"ALTER SEQUENCE {ident(stage + '__id_seq')} RENAME TO {ident(table + '__id_seq')}"
+        )
+        cur.execute(f"ALTER INDEX {ident(stage + '_pkey')} RENAME TO {ident(table + '_pkey')}")
+        if primary_key:
+            key_expr = ", ".join(ident(k) for k in primary_key)
+            final = ident(index_name(table, key_expr))
+            cur.execute(f"ALTER INDEX {ident(stage + '_key')} RENAME TO {final}")
+        if full_text:
+            cur.execute(
+                f"ALTER INDEX {ident(stage + '_fts')} "
+                f"RENAME TO {ident(index_name(table, ident('_full_text')))}"
+            )
+        # Keep CKAN's trigger so later datastore_upsert calls fill _full_text.
+        cur.execute(
+            f"CREATE TRIGGER zfulltext BEFORE INSERT OR UPDATE ON {ident(table)} "
+            "FOR EACH ROW EXECUTE PROCEDURE populate_full_text_trigger()"
+        )
+    connection.commit()
+    return dict(done, seconds=round(time.perf_counter() - started, 3))

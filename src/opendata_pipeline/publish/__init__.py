@@ -1,0 +1,1 @@
+"""Plan and apply versioned publications of validated datasets to CKAN."""

@@ -1,0 +1,238 @@
+"""Apply one step of a plan to the portal. Every step is idempotent or compare-and-swap.
+
+A new version is one ``package_revise`` call matched on ``metadata_modified``:
+the version number, notes, metadata, the archived copy and every current file
+change together or not at all. The DataStore is loaded after it, atomically
+on the portal side, and a later run finishes it if it was interrupted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ..catalogue import foreign_key_targets
+from ..ckan_client import CkanClient
+from ..errors import PortalRejected
+from . import artifacts
+from .metadata import package_fields
+from .plan import Plan, Release, desired_metadata
+from .state import PortalState, download_json, read_state
+
+Log = Callable[[str], None]
+SHA256_URI = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def ensure_group(client: CkanClient, release: Release) -> None:
+    """Create the theme group if the portal lacks it.
+
+    Raises:
+        PortalRejected: the group is missing and this token may not create it.
+    """
+    target = release.target
+    try:
+        client.call("group_show", id=target.group)
+        return
+    except PortalRejected as exc:
+        if "not found" not in str(exc).lower():
+            raise
+    try:
+        client.call("group_create", name=target.group, title=target.group_title)
+    except PortalRejected as exc:
+        raise PortalRejected(
+            f"group {target.group!r} does not exist and this token may not create it; "
+            f"ask a sysadmin to create it ({exc})"
+        ) from None
+
+
+def create_draft(client: CkanClient, release: Release, state: PortalState) -> None:
+    """Create the dataset as a draft (invisible to the public) to get its id."""
+    fields = package_fields(desired_metadata(release, state), {})
+    client.call("package_create", state="draft", **fields)
+
+
+def update_metadata(client: CkanClient, release: Release, state: PortalState) -> None:
+    """Rewrite the managed metadata, leaving version, files and other extras alone."""
+    assert state.package is not None
+    client.call(
+        "package_revise",
+        match={"id": state.package_id, "metadata_modified": state.package["metadata_modified"]},
+        filter=["extras", "tags", "groups"],
+        update=_package_update(release, state, {}),
+    )
+
+
+def _package_update(
+    release: Release, state: PortalState, extra_extras: dict[str, str]
+) -> dict[str, Any]:
+    assert state.package is not None
+    kept = {e["key"]: e["value"] for e in state.package.get("extras", [])}
+    update = package_fields(desired_metadata(release, state), {**kept, **extra_extras})
+    own = {g["name"] for g in state.package.get("groups", [])}
+    update["groups"] = [{"name": g} for g in sorted(own | {release.target.group})]
+    return update
+
+
+def _references(client: CkanClient, release: Release) -> dict[str, str]:
+    """Current CSV URLs of the datasets this one's foreign keys point at."""
+    urls = {}
+    for slug in sorted(foreign_key_targets(release.schema) - {release.slug}):
+        target = read_state(client, slug, datastore_status=False)
+        data = target.current.get("data")
+        if data and target.version:
+            urls[slug] = data["url"]
+    return urls
+
+
+def _changelog_entry(
+    release: Release, plan: Plan, archive_url: str, archive_id: str, published_at: str
+) -> dict[str, Any]:
+    rows = plan.rows.__dict__ if plan.rows else {}
+    return {
+        "version": plan.next_version,
+        "published_at": published_at,
+        "sha256": release.sha256,
+        "bytes": len(release.data),
+        "rows": release.rows,
+        "rows_added": rows.get("added", 0),
+        "rows_removed": rows.get("removed", 0),
+        "rows_changed": rows.get("changed", 0),
+        "schema_changes": [c.__dict__ for c in plan.schema_changes],
+        "schema_sha256": release.schema_sha256,
+        "notes": plan.notes(),
+        "url": archive_url,
+        "resource_id": archive_id,
+        "sources": release.provenance,
+        "validation": release.report,
+    }
+
+
+def publish_version(client: CkanClient, release: Release, plan: Plan, state: PortalState) -> None:
+    """Make ``plan.next_version`` current in one compare-and-swap ``package_revise``."""
+    assert state.package is not None and plan.next_version is not None
+    pkg_id, slug, version = state.package["id"], release.slug, plan.next_version
+    portal = release.target.portal_url
+    published_at = now_iso()
+
+    def rid(role: str) -> str:
+        res = state.current.get(role)
+        return res["id"] if res else artifacts.resource_id(pkg_id, role)
+
+    def url(role: str, res_id: str) -> str:
+        return artifacts.download_url(
+            portal, pkg_id, res_id, artifacts.file_name(role, slug, version)
+        )
+
+    archive_id = artifacts.resource_id(pkg_id, "archive", version, release.sha256)
+    archive_url = url("archive", archive_id)
+    previous = (
+        download_json(client, state.current["changelog"]["url"])
+        if "changelog" in state.current and state.version
+        else {"versions": []}
+    )
+    entry = _changelog_entry(release, plan, archive_url, archive_id, published_at)
+    changelog = {
+        "dataset": slug,
+        "title": release.spec.title,
+        "current_version": version,
+        "versions": [
+            entry,
+            *[v for v in previous.get("versions", []) if v.get("version") != version],
+        ],
+    }
+    package = artifacts.datapackage(
+        release.spec,
+        release.schema,
+        version,
+        url("data", rid("data")),
+        release.sha256,
+        len(release.data),
+        release.provenance,
+        published_at,
+        _references(client, release),
+    )
+    report = {"version": version, "published_at": published_at, **release.report}
+    contents = {
+        "data": release.data,
+        "datapackage": artifacts.to_bytes(package),
+        "schema": release.schema_bytes,
+        "report": artifacts.to_bytes(report),
+        "changelog": artifacts.to_bytes(changelog),
+        "archive": release.data,
+    }
+    ids = {role: rid(role) for role in artifacts.CURRENT_ROLES} | {"archive": archive_id}
+    files = {
+        f"update__resources__{ids[role]}__upload": (artifacts.file_name(role, slug, version), body)
+        for role, body in contents.items()
+    }
+    update = _package_update(release, state, {"version_notes": plan.notes()})
+    update.update(version=version, state="active")
+    update["resources"] = _resources(release, state, ids, contents, version, published_at)
+    client.call(
+        "package_revise",
+        files=files,
+        match={"id": pkg_id, "metadata_modified": state.package["metadata_modified"]},
+        filter=["extras", "tags", "groups"],
+        update=update,
+    )
+
+
+def _resources(
+    release: Release,
+    state: PortalState,
+    ids: dict[str, str],
+    contents: dict[str, bytes],
+    version: str,
+    published_at: str,
+) -> list[dict[str, Any]]:
+    """The package's resource list after the revision: same order, new ones appended."""
+    assert state.package is not None
+    spec = release.spec
+
+    def fields(role: str) -> dict[str, Any]:
+        digest = hashlib.sha256(contents[role]).hexdigest()
+        meta = artifacts.resource_meta(role, spec, version)
+        meta.update(id=ids[role], sha256=digest, hash=digest, hash_algorithm=SHA256_URI)
+        meta.update(odp_published_at=published_at)
+        if role in ("data", "archive"):
+            meta["odp_rows"] = release.rows
+        if role == "data" and state.current.get("schema"):
+            meta["conforms_to"] = desired_metadata(release, state)["extras"]["conforms_to"]
+        return meta
+
+    existing = state.package.get("resources", [])
+    by_id = {r["id"]: i for i, r in enumerate(existing)}
+    merged: list[dict[str, Any]] = [dict(r) for r in existing]
+    for role in artifacts.CURRENT_ROLES:
+        if ids[role] in by_id:
+            merged[by_id[ids[role]]].update(fields(role))
+        else:
+            merged.append(fields(role))
+    if ids["archive"] in by_id:
+        merged[by_id[ids["archive"]]].update(fields("archive"))
+    else:
+        merged.append(fields("archive"))
+    return merged
+
+
+def load_datastore(client: CkanClient, release: Release, state: PortalState) -> dict[str, Any]:
+    """Load the current data into the DataStore (atomic swap on the portal)."""
+    data = state.current["data"]
+    result: dict[str, Any] = client.call(
+        "odp_datastore_load",
+        files={"upload": (artifacts.file_name("data", release.slug), release.load_csv)},
+        resource_id=data["id"],
+        token=release.token,
+        fields=json.dumps(release.fields, ensure_ascii=False),
+        primary_key=json.dumps(release.primary_key),
+        record=json.dumps({"version": state.version, "sha256": release.sha256}),
+        full_text_max_rows=str(release.target.full_text_max_rows),
+    )
+    return result

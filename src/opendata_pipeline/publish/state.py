@@ -1,0 +1,96 @@
+"""What the portal holds for a dataset: the only state a plan is computed from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ckan_client import CkanClient
+from ..errors import PortalRejected, PortalUnavailable
+from .artifacts import CURRENT_ROLES
+
+
+@dataclass
+class PortalState:
+    """A dataset as the portal holds it (``package`` is None when it does not exist)."""
+
+    slug: str
+    package: dict[str, Any] | None = None
+    org_name: str | None = None
+    current: dict[str, dict[str, Any]] = field(default_factory=dict)
+    archives: list[dict[str, Any]] = field(default_factory=list)
+    datastore: dict[str, Any] | None = None
+    """Load record of the data resource's DataStore table; None if the portal cannot tell."""
+
+    @property
+    def exists(self) -> bool:
+        return self.package is not None
+
+    @property
+    def package_id(self) -> str | None:
+        return self.package["id"] if self.package else None
+
+    @property
+    def version(self) -> str | None:
+        """The published version (None while never published or only a draft)."""
+        if not self.package or self.package.get("state") != "active":
+            return None
+        return self.package.get("version") or None
+
+    def sha256(self, role: str) -> str | None:
+        return self.current.get(role, {}).get("sha256")
+
+    def archive_for(self, version: str) -> dict[str, Any] | None:
+        return next((r for r in self.archives if r.get("odp_version") == version), None)
+
+
+def portal_extensions(client: CkanClient) -> set[str]:
+    """The plugins the portal runs (``status_show``)."""
+    return set(client.call("status_show").get("extensions", []))
+
+
+def read_state(client: CkanClient, slug: str, datastore_status: bool) -> PortalState:
+    """Read the dataset ``slug`` from the portal (reads only).
+
+    Args:
+        datastore_status: ask the portal's ``odp_datastore_status`` action about the table.
+    """
+    try:
+        pkg = client.call("package_show", id=slug)
+    except PortalRejected as exc:
+        if "not found" in str(exc).lower():
+            return PortalState(slug)
+        raise
+    state = PortalState(slug, pkg, (pkg.get("organization") or {}).get("name"))
+    for res in pkg.get("resources", []):
+        role = res.get("odp_role")
+        if role in CURRENT_ROLES:
+            state.current[role] = res
+        elif role == "archive":
+            state.archives.append(res)
+    data = state.current.get("data")
+    if datastore_status and data is not None and data.get("url_type") == "upload":
+        state.datastore = client.call("odp_datastore_status", resource_id=data["id"])
+    return state
+
+
+def download(client: CkanClient, url: str, expect_sha256: str | None = None) -> bytes:
+    """Download a file from the portal; check its sha256 when one is expected.
+
+    Raises:
+        PortalUnavailable: the download failed or its bytes do not match (retry).
+    """
+    resp = client.get(url)
+    if resp.status_code != 200:
+        raise PortalUnavailable(f"GET {url}: HTTP {resp.status_code}")
+    body = resp.content
+    if expect_sha256 and hashlib.sha256(body).hexdigest() != expect_sha256:
+        raise PortalUnavailable(f"GET {url}: content does not match sha256 {expect_sha256}")
+    return body
+
+
+def download_json(client: CkanClient, url: str) -> Any:
+    """Download and parse a JSON file from the portal."""
+    return json.loads(download(client, url).decode("utf-8"))
