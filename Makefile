@@ -6,7 +6,7 @@ VENV := .venv
 # Use uv from PATH if present, else install a pinned copy into .tools/.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 
-.PHONY: demo test lint typecheck unit integration portal-down clean
+.PHONY: demo test lint typecheck unit integration portal-down clean browser
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -29,10 +29,10 @@ typecheck: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/unit -q
 
-integration: $(VENV)/.installed
+integration: browser $(VENV)/.installed
 	$(VENV)/bin/pytest tests/integration -q
 
-test: lint typecheck $(VENV)/.installed
+test: browser lint typecheck $(VENV)/.installed
 	$(VENV)/bin/pytest tests -q
 
 portal-down: $(VENV)/.installed
@@ -40,3 +40,9 @@ portal-down: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+
+# The browser test drives Debian's headless Chromium; install it when missing and root.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } || \
+	  { echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; }
