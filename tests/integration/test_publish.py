@@ -291,3 +291,33 @@ def test_dcat_export_shows_dcat_ap_de_fields(portal: Portal, tmp_path: Path) -> 
         assert expected in ttl, expected
     # The portal group stays a CKAN group; it does not become a DCAT theme URI.
     assert "data-theme/DIGITALE-DATEN" not in ttl.upper()
+
+
+def test_readers_never_see_an_empty_or_partial_table(portal: Portal, tmp_path: Path) -> None:
+    slug = "pub-readers"
+    old = "id,ort,betrag,datum,aktiv\n" + "".join(
+        f"{i},Soest,{i},2020-11-09,true\n" for i in range(1, 3001)
+    )
+    new = old + "".join(f"{i},Aachen,{i},2020-11-16,false\n" for i in range(3001, 6001))
+    _publish(portal, tmp_path, slug, old)
+    data = next(r for r in _resources(portal, slug) if r["odp_role"] == "data")
+    seen: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            result = portal.admin.call("datastore_search", resource_id=data["id"], limit=0)
+            seen.append(result["total"])
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        result, _, _ = _publish(portal, tmp_path, slug, new)
+    finally:
+        done.set()
+        reader.join()
+    assert result.applied == ["version 1.0.1", "datastore"]
+    assert len(seen) > 3
+    assert set(seen) <= {3000, 6000}, sorted(set(seen))
+    after = portal.admin.call("datastore_search", resource_id=data["id"], limit=0)
+    assert after["total"] == 6000

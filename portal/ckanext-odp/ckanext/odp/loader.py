@@ -165,6 +165,10 @@ def load(
                 f"ALTER INDEX {ident(stage + '_fts')} "
                 f"RENAME TO {ident(index_name(table, ident('_full_text')))}"
             )
+        # CKAN 2.12 caches row counts per table; the cached one belongs to the old table.
+        cur.execute("SELECT to_regclass('_table_stats') IS NOT NULL")
+        if cur.fetchone()[0]:
+            cur.execute("DELETE FROM _table_stats WHERE resource_id = %s", (table,))
         # Keep CKAN's trigger so later datastore_upsert calls fill _full_text.
         cur.execute(
             f"CREATE TRIGGER zfulltext BEFORE INSERT OR UPDATE ON {ident(table)} "
