@@ -29,9 +29,8 @@ from opendata_pipeline.ckan_client import CkanClient  # noqa: E402
 from opendata_pipeline.gather.core import GatherContext  # noqa: E402
 from opendata_pipeline.localportal import manager  # noqa: E402
 from opendata_pipeline.localportal.layout import Layout, project_root  # noqa: E402
-from opendata_pipeline.publish import apply as apply_mod  # noqa: E402
+from opendata_pipeline.publish import runner as runner_mod  # noqa: E402
 from opendata_pipeline.publish.connect import portal_client, publish_target  # noqa: E402
-from opendata_pipeline.publish.runner import publish_release  # noqa: E402
 from opendata_pipeline.publish.step import publish_datasets  # noqa: E402
 from tests.publishing import release_for  # noqa: E402
 
@@ -83,7 +82,7 @@ def main() -> None:
     release = release_for(args.out, slug, csv_path.read_text("utf-8"), target, SCHEMA)
     prepared = time.perf_counter() - started
     timings: dict[str, float] = {}
-    real_load = apply_mod.load_datastore
+    real_load = runner_mod.load_datastore
 
     def timed_load(*a, **k):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
@@ -91,12 +90,9 @@ def main() -> None:
         timings["load"] = time.perf_counter() - t
         return out
 
-    apply_mod.load_datastore = timed_load  # type: ignore[assignment]
-    import opendata_pipeline.publish.runner as runner_mod
-
     runner_mod.load_datastore = timed_load  # type: ignore[assignment]
     started = time.perf_counter()
-    result = publish_release(client, release)
+    result = runner_mod.publish_release(client, release)
     publish_s = time.perf_counter() - started
     admin = CkanClient(layout.url, layout.admin_token_file.read_text().strip())
     admin.call("dataset_purge", id=slug)  # keep the demo portal tidy

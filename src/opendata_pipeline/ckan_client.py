@@ -15,10 +15,15 @@ from typing import Any
 import ckanapi
 import requests
 
-from .errors import PortalConflict, PortalRejected, PortalUnavailable
+from .errors import PortalConflict, PortalNotFound, PortalRejected, PortalUnavailable
 from .redact import redact
 
 TRANSIENT_STATUS = {502, 503, 504}
+_NETWORK_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
 
 
 class CkanClient:
@@ -42,6 +47,7 @@ class CkanClient:
         self._token = token
         self._timeout = timeout
         self._on_call = on_call
+        self._extensions: frozenset[str] | None = None
         self._session = requests.Session()
         self._remote = ckanapi.RemoteCKAN(
             self.url, apikey=token, user_agent="opendata-pipeline/0.1", session=self._session
@@ -66,11 +72,7 @@ class CkanClient:
             return self._remote.call_action(
                 action, data_dict=data, files=files, requests_kwargs={"timeout": self._timeout}
             )
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-        ) as exc:
+        except _NETWORK_ERRORS as exc:
             raise PortalUnavailable(
                 self._msg(f"{action}: portal at {self.url} did not answer: {exc}")
             ) from None
@@ -82,7 +84,7 @@ class CkanClient:
                 )
             ) from None
         except ckanapi.NotFound as exc:
-            raise PortalRejected(self._msg(f"{action}: not found ({exc})")) from None
+            raise PortalNotFound(self._msg(f"{action}: not found ({exc})")) from None
         except ckanapi.ValidationError as exc:
             if _is_conflict(exc):
                 raise PortalConflict(
@@ -103,16 +105,19 @@ class CkanClient:
                 ) from None
             raise PortalRejected(self._msg(f"{action}: portal error {status}: {exc}")) from None
 
+    def extensions(self) -> frozenset[str]:
+        """The plugins the portal runs (``status_show``), asked once per client."""
+        if self._extensions is None:
+            status = self.call("status_show")
+            self._extensions = frozenset(status.get("extensions", []))
+        return self._extensions
+
     def get(self, url: str) -> requests.Response:
         """GET a URL of the portal (downloads, DCAT exports) with the client's timeouts."""
         try:
             headers = {"Authorization": self._token} if self._token else {}
             return self._session.get(url, timeout=self._timeout, headers=headers)
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-        ) as exc:
+        except _NETWORK_ERRORS as exc:
             raise PortalUnavailable(self._msg(f"GET {url} failed: {exc}")) from None
 
     def _msg(self, text: str) -> str:

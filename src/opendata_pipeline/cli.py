@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .catalogue import load_catalogue, publish_order
+from .catalogue import load_catalogue
 from .errors import ConfigError, OdpError
 from .gather.core import GatherContext
 from .gather.http import HttpCache
@@ -195,8 +195,10 @@ def _publish(slugs: tuple[str, ...], portal_url: str | None, dry_run: bool) -> d
     target = publish_target(portal_url)
     client = portal_client(target)
     ctx = GatherContext(root, HttpCache(root / ".cache" / "http"))
-    wanted = list(slugs) or [s for wave in publish_order(catalogue) for s in wave]
-    return publish_datasets(catalogue, wanted, ctx, target, client, dry_run, log=_log)
+    # publish_datasets orders by foreign keys itself.
+    return publish_datasets(
+        catalogue, list(slugs or catalogue), ctx, target, client, dry_run, log=_log
+    )
 
 
 def _report_outcomes(outcomes: dict[str, Outcome], dry_run: bool) -> None:

@@ -45,3 +45,7 @@ class PortalRejected(TerminalError):
 
 class PortalConflict(PortalRejected):
     """Someone else changed the dataset since it was read (compare-and-swap failed): re-plan."""
+
+
+class PortalNotFound(PortalRejected):
+    """The portal has no such dataset, resource or group."""

@@ -257,10 +257,7 @@ def test_cut_connection_at_every_request_then_rerun_converges(
 
 
 def test_publisher_error_names_what_to_do(portal: Portal, tmp_path: Path) -> None:
-    target = PublishTarget(
-        portal_url=portal.layout.url, organization=portal.org, group=portal.group
-    )
-    release = release_for(tmp_path, "pub-denied", ROWS, target)
+    release = release_for(tmp_path, "pub-denied", ROWS, _target(portal))
     client, _ = counted(portal.layout.url, "not-a-valid-token-123456")
     with pytest.raises(OdpError) as caught:
         runner.publish_release(client, release)

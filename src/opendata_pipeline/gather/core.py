@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import requests
 
 from ..catalogue import CkanSource, DatasetSpec, FileSource, HttpSource, IcsSource, Source
 from ..ckan_client import CkanClient
+from ..clock import utc_now
 from ..errors import OdpError, TerminalError
 from .http import FetchPolicy, HttpCache, fetch
 from .ics import read_ics
@@ -56,13 +56,6 @@ class GatherResult:
         """Serialise as UTF-8 CSV with comma delimiter and LF line ends."""
         return self.frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
-    def write_csv(self, path: Path) -> str:
-        """Write the table as CSV; return its sha256."""
-        data = self.to_csv_bytes()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        return hashlib.sha256(data).hexdigest()
-
 
 @dataclass(frozen=True)
 class GatherContext:
@@ -71,10 +64,6 @@ class GatherContext:
     root: Path
     cache: HttpCache | None = None
     session: requests.Session | None = field(default=None, compare=False)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _local_uri(path: Path, root: Path) -> str:
@@ -161,7 +150,7 @@ def _read_source(
         source=label.split(", source ", 1)[1],
         type=src.type,
         uri=uri,
-        retrieved_at=_now(),
+        retrieved_at=utc_now(),
         sha256=hashlib.sha256(body).hexdigest(),
         bytes=len(body),
         rows=len(frame),

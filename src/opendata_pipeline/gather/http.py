@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
 
+from ..clock import utc_now
 from ..errors import TerminalError, TransientError
+from ..retry import backoff_delay
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -95,10 +95,6 @@ class HttpCache:
         meta_path.write_text(json.dumps({"etag": etag, "last_modified": last_modified}))
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _looks_like_html(body: bytes) -> bool:
     head = body[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
@@ -178,8 +174,7 @@ def fetch(
     last_problem = ""
     for attempt in range(policy.retries + 1):
         if attempt:
-            delay = min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1))
-            sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not crypto
+            sleep(backoff_delay(attempt, policy.backoff, policy.max_backoff))
         try:
             with session.get(
                 url,
@@ -223,7 +218,7 @@ def _fetched(
     return Fetched(
         body=body,
         url=url,
-        retrieved_at=_now(),
+        retrieved_at=utc_now(),
         sha256=hashlib.sha256(body).hexdigest(),
         etag=resp.headers.get("ETag") or meta.get("etag"),
         last_modified=resp.headers.get("Last-Modified") or meta.get("last_modified"),

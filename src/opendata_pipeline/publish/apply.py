@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from ..catalogue import foreign_key_targets
 from ..ckan_client import CkanClient
-from ..errors import PortalRejected
+from ..clock import utc_now
+from ..errors import PortalNotFound, PortalRejected
 from . import artifacts
 from .metadata import package_fields
 from .plan import Plan, Release, desired_metadata
@@ -24,10 +24,6 @@ from .state import PortalState, download_json, read_state
 
 Log = Callable[[str], None]
 SHA256_URI = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def ensure_group(client: CkanClient, release: Release) -> None:
@@ -40,9 +36,8 @@ def ensure_group(client: CkanClient, release: Release) -> None:
     try:
         client.call("group_show", id=target.group)
         return
-    except PortalRejected as exc:
-        if "not found" not in str(exc).lower():
-            raise
+    except PortalNotFound:
+        pass
     try:
         client.call("group_create", name=target.group, title=target.group_title)
     except PortalRejected as exc:
@@ -60,21 +55,32 @@ def create_draft(client: CkanClient, release: Release, state: PortalState) -> No
 
 def update_metadata(client: CkanClient, release: Release, state: PortalState) -> None:
     """Rewrite the managed metadata, leaving version, files and other extras alone."""
+    _revise(client, state, _package_update(release, state, desired_metadata(release, state), {}))
+
+
+def _revise(
+    client: CkanClient,
+    state: PortalState,
+    update: dict[str, Any],
+    files: dict[str, Any] | None = None,
+) -> None:
+    """``package_revise`` that applies only if nobody changed the dataset since ``state``."""
     assert state.package is not None
     client.call(
         "package_revise",
+        files=files,
         match={"id": state.package_id, "metadata_modified": state.package["metadata_modified"]},
         filter=["extras", "tags", "groups"],
-        update=_package_update(release, state, {}),
+        update=update,
     )
 
 
 def _package_update(
-    release: Release, state: PortalState, extra_extras: dict[str, str]
+    release: Release, state: PortalState, desired: dict[str, Any], extra_extras: dict[str, str]
 ) -> dict[str, Any]:
     assert state.package is not None
     kept = {e["key"]: e["value"] for e in state.package.get("extras", [])}
-    update = package_fields(desired_metadata(release, state), {**kept, **extra_extras})
+    update = package_fields(desired, {**kept, **extra_extras})
     own = {g["name"] for g in state.package.get("groups", [])}
     update["groups"] = [{"name": g} for g in sorted(own | {release.target.group})]
     return update
@@ -119,7 +125,7 @@ def publish_version(client: CkanClient, release: Release, plan: Plan, state: Por
     assert state.package is not None and plan.next_version is not None
     pkg_id, slug, version = state.package["id"], release.slug, plan.next_version
     portal = release.target.portal_url
-    published_at = now_iso()
+    published_at = utc_now()
 
     def rid(role: str) -> str:
         res = state.current.get(role)
@@ -172,16 +178,14 @@ def publish_version(client: CkanClient, release: Release, plan: Plan, state: Por
         f"update__resources__{ids[role]}__upload": (artifacts.file_name(role, slug, version), body)
         for role, body in contents.items()
     }
-    update = _package_update(release, state, {"version_notes": plan.notes()})
+    desired = desired_metadata(release, state)
+    update = _package_update(release, state, desired, {"version_notes": plan.notes()})
     update.update(version=version, state="active")
-    update["resources"] = _resources(release, state, ids, contents, version, published_at)
-    client.call(
-        "package_revise",
-        files=files,
-        match={"id": pkg_id, "metadata_modified": state.package["metadata_modified"]},
-        filter=["extras", "tags", "groups"],
-        update=update,
+    conforms_to = desired["extras"]["conforms_to"] if "schema" in state.current else None
+    update["resources"] = _resources(
+        release, state, ids, contents, version, published_at, conforms_to
     )
+    _revise(client, state, update, files)
 
 
 def _resources(
@@ -191,6 +195,7 @@ def _resources(
     contents: dict[str, bytes],
     version: str,
     published_at: str,
+    conforms_to: str | None,
 ) -> list[dict[str, Any]]:
     """The package's resource list after the revision: same order, new ones appended."""
     assert state.package is not None
@@ -203,22 +208,18 @@ def _resources(
         meta.update(odp_published_at=published_at)
         if role in ("data", "archive"):
             meta["odp_rows"] = release.rows
-        if role == "data" and state.current.get("schema"):
-            meta["conforms_to"] = desired_metadata(release, state)["extras"]["conforms_to"]
+        if role == "data" and conforms_to:
+            meta["conforms_to"] = conforms_to
         return meta
 
     existing = state.package.get("resources", [])
     by_id = {r["id"]: i for i, r in enumerate(existing)}
     merged: list[dict[str, Any]] = [dict(r) for r in existing]
-    for role in artifacts.CURRENT_ROLES:
+    for role in (*artifacts.CURRENT_ROLES, "archive"):
         if ids[role] in by_id:
             merged[by_id[ids[role]]].update(fields(role))
         else:
             merged.append(fields(role))
-    if ids["archive"] in by_id:
-        merged[by_id[ids["archive"]]].update(fields("archive"))
-    else:
-        merged.append(fields("archive"))
     return merged
 
 

@@ -5,9 +5,12 @@ Pure: everything here is computed from values; uploading them is ``apply``'s job
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from typing import Any
+
+import pandas as pd
 
 from ..catalogue import DatasetSpec
 
@@ -132,3 +135,8 @@ def to_bytes(document: Any) -> bytes:
 def canonical_schema(schema: dict[str, Any]) -> bytes:
     """The schema file's bytes (stable: same schema, same sha256)."""
     return to_bytes(schema)
+
+
+def published_frame(data: bytes) -> pd.DataFrame:
+    """Read a published CSV (UTF-8) with every cell as a string, empty cells as ''."""
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")

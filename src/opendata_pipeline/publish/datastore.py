@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from typing import Any
 
 import pandas as pd
+
+from .artifacts import published_frame
 
 TYPE_MAP = {
     "integer": "int8",
@@ -94,7 +95,7 @@ def datastore_csv(data: bytes, schema: dict[str, Any]) -> bytes:
     rewrite = [f for f in schema.get("fields", []) if _needs_rewrite(f)]
     if not missing and not rewrite:
         return data
-    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
+    frame = published_frame(data)
     if missing:
         frame = frame.replace({m: "" for m in missing})
     for field in rewrite:

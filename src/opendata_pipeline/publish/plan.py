@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from ..catalogue import DatasetSpec
@@ -30,16 +31,6 @@ class Release:
     rows: int
     report: dict[str, Any]
     provenance: list[dict[str, Any]]
-    load_csv: bytes
-    fields: list[dict[str, Any]]
-    sha256: str = ""
-    schema_bytes: bytes = b""
-    token: str = ""
-
-    def __post_init__(self) -> None:
-        self.sha256 = hashlib.sha256(self.data).hexdigest()
-        self.schema_bytes = artifacts.canonical_schema(self.schema)
-        self.token = load_token(self.load_csv, self.fields, self.primary_key)
 
     @property
     def slug(self) -> str:
@@ -50,9 +41,32 @@ class Release:
         key = self.schema.get("primaryKey", [])
         return [key] if isinstance(key, str) else list(key)
 
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @cached_property
+    def schema_bytes(self) -> bytes:
+        return artifacts.canonical_schema(self.schema)
+
     @property
     def schema_sha256(self) -> str:
         return hashlib.sha256(self.schema_bytes).hexdigest()
+
+    @cached_property
+    def fields(self) -> list[dict[str, Any]]:
+        """DataStore fields (types and data dictionary) from the schema."""
+        return datastore_fields(self.schema)
+
+    @cached_property
+    def load_csv(self) -> bytes:
+        """The CSV the DataStore loads (the published bytes unless formats need rewriting)."""
+        return datastore_csv(self.data, self.schema)
+
+    @cached_property
+    def token(self) -> str:
+        """Identifies a DataStore load of these bytes into this table shape."""
+        return load_token(self.load_csv, self.fields, self.primary_key)
 
 
 def make_release(spec: DatasetSpec, validated: ValidatedDataset, target: PublishTarget) -> Release:
@@ -72,8 +86,6 @@ def make_release(spec: DatasetSpec, validated: ValidatedDataset, target: Publish
         rows=validated.report.rows,
         report=validated.report.to_dict(),
         provenance=[p.as_dict() for p in validated.gathered.provenance],
-        load_csv=datastore_csv(validated.csv_bytes, schema),
-        fields=datastore_fields(schema),
     )
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-import pandas as pd
+from .artifacts import published_frame
 
 
 @dataclass(frozen=True)
@@ -20,19 +19,15 @@ class RowDiff:
         return f"{self.added} added, {self.removed} removed, {self.changed} changed"
 
 
-def _frame(data: bytes) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
-
-
 def row_diff(old: bytes | None, new: bytes, key: list[str]) -> RowDiff:
     """Compare two CSV versions by ``key`` (whole rows when there is no key).
 
     Columns only one side has count as empty on the other side.
     """
-    new_frame = _frame(new)
+    new_frame = published_frame(new)
     if old is None:
         return RowDiff(len(new_frame), 0, 0)
-    old_frame = _frame(old)
+    old_frame = published_frame(old)
     columns = list(dict.fromkeys([*new_frame.columns, *old_frame.columns]))
     old_frame = old_frame.reindex(columns=columns, fill_value="")
     new_frame = new_frame.reindex(columns=columns, fill_value="")

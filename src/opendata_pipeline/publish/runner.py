@@ -7,7 +7,6 @@ number: the next round plans again from the portal's state.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,9 +14,10 @@ from typing import Any
 
 from ..ckan_client import CkanClient
 from ..errors import PortalConflict, TerminalError, TransientError
+from ..retry import backoff_delay
 from .apply import create_draft, ensure_group, load_datastore, publish_version, update_metadata
 from .plan import Plan, Release, make_plan
-from .state import PortalState, download, download_json, portal_extensions, read_state
+from .state import PortalState, download, download_json, read_state
 
 Log = Callable[[str], None]
 MAX_ROUNDS = 12
@@ -49,11 +49,6 @@ class PublishResult:
         }
 
 
-def backoff(attempt: int, base: float = 0.5, cap: float = 15.0) -> float:
-    """Exponential backoff with jitter (0.5x to 1.5x)."""
-    return float(min(cap, base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))  # noqa: S311
-
-
 def _plan(client: CkanClient, release: Release, state: PortalState) -> Plan:
     previous_data = previous_schema = None
     if state.version:
@@ -63,6 +58,23 @@ def _plan(client: CkanClient, release: Release, state: PortalState) -> Plan:
         if schema and state.sha256("schema") != release.schema_sha256:
             previous_schema = download_json(client, schema["url"])
     return make_plan(release, state, previous_data, previous_schema)
+
+
+def _apply_step(
+    client: CkanClient, release: Release, plan: Plan, state: PortalState
+) -> tuple[str, dict[str, Any] | None]:
+    """Apply the next step of ``plan``; return its label (and the DataStore load record)."""
+    if plan.action == "version" and not state.exists:
+        ensure_group(client, release)
+        create_draft(client, release, state)
+        return "create draft", None
+    if plan.action == "version":
+        publish_version(client, release, plan, state)
+        return f"version {plan.next_version}", None
+    if plan.action == "metadata":
+        update_metadata(client, release, state)
+        return "metadata", None
+    return "datastore", load_datastore(client, release, state)
 
 
 def publish_release(
@@ -82,7 +94,7 @@ def publish_release(
         TransientError: the portal kept failing after ``attempts`` tries.
         TerminalError: the portal refused (permissions, validation); retrying cannot help.
     """
-    has_loader = "odp_publish" in portal_extensions(client)
+    has_loader = "odp_publish" in client.extensions()
     url = f"{release.target.portal_url.rstrip('/')}/dataset/{release.slug}"
     first: Plan | None = None
     applied: list[str] = []
@@ -100,30 +112,21 @@ def publish_release(
             first = first or plan
             if dry_run or plan.action == "unchanged":
                 break
-            if plan.action == "version" and not state.exists:
-                ensure_group(client, release)
-                create_draft(client, release, state)
-                applied.append("create draft")
-            elif plan.action == "version":
-                publish_version(client, release, plan, state)
-                mine = plan.next_version
-                applied.append(f"version {mine}")
-                log(f"{release.slug}: version {mine} is current")
-            elif plan.action == "metadata":
-                update_metadata(client, release, state)
-                applied.append("metadata")
-            elif has_loader:
-                loaded = load_datastore(client, release, state)
-                applied.append("datastore")
-            else:
+            if plan.action == "datastore" and not has_loader:
                 break
+            step, result = _apply_step(client, release, plan, state)
+            applied.append(step)
+            if plan.action == "version" and state.exists:
+                mine = plan.next_version
+                log(f"{release.slug}: version {mine} is current")
+            loaded = result or loaded
         except PortalConflict as exc:
             log(f"{release.slug}: {exc}")
         except TransientError as exc:
             failures += 1
             if failures >= attempts:
                 raise
-            delay = backoff(failures)
+            delay = backoff_delay(failures)
             log(f"{release.slug}: {exc}; retrying in {delay:.1f} s")
             sleep(delay)
     else:

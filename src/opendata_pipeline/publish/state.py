@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ckan_client import CkanClient
-from ..errors import PortalRejected, PortalUnavailable
+from ..errors import PortalNotFound, PortalUnavailable
 from .artifacts import CURRENT_ROLES
 
 
@@ -46,11 +46,6 @@ class PortalState:
         return next((r for r in self.archives if r.get("odp_version") == version), None)
 
 
-def portal_extensions(client: CkanClient) -> set[str]:
-    """The plugins the portal runs (``status_show``)."""
-    return set(client.call("status_show").get("extensions", []))
-
-
 def read_state(client: CkanClient, slug: str, datastore_status: bool) -> PortalState:
     """Read the dataset ``slug`` from the portal (reads only).
 
@@ -59,10 +54,8 @@ def read_state(client: CkanClient, slug: str, datastore_status: bool) -> PortalS
     """
     try:
         pkg = client.call("package_show", id=slug)
-    except PortalRejected as exc:
-        if "not found" in str(exc).lower():
-            return PortalState(slug)
-        raise
+    except PortalNotFound:
+        return PortalState(slug)
     state = PortalState(slug, pkg, (pkg.get("organization") or {}).get("name"))
     for res in pkg.get("resources", []):
         role = res.get("odp_role")

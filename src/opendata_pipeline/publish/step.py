@@ -9,9 +9,8 @@ from typing import Any
 from ..catalogue import DatasetSpec
 from ..ckan_client import CkanClient
 from ..errors import OdpError
-from ..gather.core import GatherContext, gather_dataset
-from ..validate.engine import Lookups
-from ..validate.step import needed_for, validate_gathered
+from ..gather.core import GatherContext
+from ..validate.step import validate_each
 from .plan import make_release
 from .runner import PublishResult, publish_release
 from .settings import PublishTarget
@@ -48,15 +47,13 @@ def publish_datasets(
     only the requested ones are published.
     """
     outcomes: dict[str, Outcome] = {}
-    lookups: Lookups = {}
-    for slug in needed_for(catalogue, slugs):
-        spec = catalogue[slug]
+    for slug, validated in validate_each(catalogue, slugs, ctx):
+        if not isinstance(validated, OdpError) and slug not in slugs:
+            continue  # validated only for its keys
         try:
-            validated = validate_gathered(spec, gather_dataset(spec, ctx), lookups)
-            lookups.update(validated.lookups)
-            if slug not in slugs:
-                continue
-            release = make_release(spec, validated, target)
+            if isinstance(validated, OdpError):
+                raise validated
+            release = make_release(catalogue[slug], validated, target)
             outcomes[slug] = Outcome(slug, publish_release(client, release, dry_run, log=log))
         except OdpError as exc:
             log(f"{slug}: FAILED: {exc}")

@@ -53,10 +53,8 @@ def _constraint_changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> 
 def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:
     name = new["name"]
     changes: list[SchemaChange] = []
-    for key in ("type", "format"):
-        if old.get(key, "default" if key == "format" else "string") != new.get(
-            key, "default" if key == "format" else "string"
-        ):
+    for key, default in (("type", "string"), ("format", "default")):
+        if old.get(key, default) != new.get(key, default):
             changes.append(
                 SchemaChange("major", f"field {name!r}: {key} {old.get(key)!r} -> {new.get(key)!r}")
             )

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import frictionless
@@ -310,15 +309,3 @@ def validate_bytes(
     report.sort()
     report.seconds = time.perf_counter() - started
     return report, values
-
-
-def validate_file(
-    path: Path,
-    schema: dict[str, Any],
-    dataset: str | None = None,
-    lookups: Lookups | None = None,
-    cap: int = 100,
-) -> Report:
-    """Validate a CSV file against a Table Schema descriptor."""
-    target = Target(dataset or path.stem, str(path), path.read_bytes())
-    return validate_bytes(target, schema, lookups, cap)[0]

@@ -5,11 +5,12 @@ The command line and the flows both call these functions; there is no second pat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalogue import DatasetSpec, foreign_key_targets, publish_order
-from ..errors import TerminalError
+from ..errors import OdpError, TerminalError
 from ..gather.core import GatherContext, GatherResult, gather_dataset
 from .engine import Lookups, Target, validate_bytes
 from .lookups import lookups_for
@@ -66,17 +67,35 @@ def needed_for(catalogue: dict[str, DatasetSpec], slugs: list[str]) -> list[str]
     return [s for wave in publish_order(catalogue) for s in wave if s in wanted]
 
 
+def validate_each(
+    catalogue: dict[str, DatasetSpec], slugs: list[str], ctx: GatherContext, cap: int = 100
+) -> Iterator[tuple[str, ValidatedDataset | OdpError]]:
+    """Gather and validate datasets (and what their foreign keys need) in order.
+
+    Yields each slug with its result, or with the error that stopped its gathering
+    or validation; the following datasets are still processed.
+    """
+    lookups: Lookups = {}
+    for slug in needed_for(catalogue, slugs):
+        try:
+            result = validate_gathered(
+                catalogue[slug], gather_dataset(catalogue[slug], ctx), lookups, cap
+            )
+        except OdpError as exc:
+            yield slug, exc
+            continue
+        lookups.update(result.lookups)
+        yield slug, result
+
+
 def validate_datasets(
     catalogue: dict[str, DatasetSpec], slugs: list[str], ctx: GatherContext, cap: int = 100
 ) -> dict[str, ValidatedDataset]:
-    """Gather and validate datasets (and what their foreign keys need), in order."""
+    """Gather and validate datasets (and what their foreign keys need); stop at the first error."""
     done: dict[str, ValidatedDataset] = {}
-    lookups: Lookups = {}
-    for slug in needed_for(catalogue, slugs):
-        result = validate_gathered(
-            catalogue[slug], gather_dataset(catalogue[slug], ctx), lookups, cap
-        )
-        lookups.update(result.lookups)
+    for slug, result in validate_each(catalogue, slugs, ctx, cap):
+        if isinstance(result, OdpError):
+            raise result
         done[slug] = result
     return done
 

@@ -61,7 +61,7 @@ def odp_datastore_load(context: dict[str, Any], data_dict: dict[str, Any]) -> di
     resource_id = tk.get_or_bust(data_dict, "resource_id")
     token = tk.get_or_bust(data_dict, "token")
     tk.check_access("datastore_create", context, {"resource_id": resource_id})
-    tk.get_action("resource_show")(dict(context), {"id": resource_id})
+    resource = tk.get_action("resource_show")(dict(context), {"id": resource_id})
     fields = _json_param(data_dict, "fields", [])
     primary_key = _json_param(data_dict, "primary_key", [])
     record = dict(_json_param(data_dict, "record", {}), token=token)
@@ -100,16 +100,11 @@ def odp_datastore_load(context: dict[str, Any], data_dict: dict[str, Any]) -> di
         raise tk.ValidationError({"upload": [message]}) from None
     finally:
         conn.close()
-    _mark_active(context, resource_id)
-    return dict(result, loaded=True)
-
-
-def _mark_active(context: dict[str, Any], resource_id: str) -> None:
-    resource = tk.get_action("resource_show")(tk.fresh_context(context), {"id": resource_id})
     if not tk.asbool(resource.get("datastore_active")):
         tk.get_action("resource_patch")(
             tk.fresh_context(context), {"id": resource_id, "datastore_active": True}
         )
+    return dict(result, loaded=True)
 
 
 class OdpPublishPlugin(p.SingletonPlugin):
