@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .catalogue import load_catalogue
 from .errors import ConfigError, OdpError
@@ -16,8 +20,10 @@ from .gather.core import GatherContext
 from .gather.http import HttpCache
 from .localportal import manager
 from .localportal.layout import Layout, project_root
+from .orchestrate import server as prefect_server
+from .orchestrate.server import PrefectServer
 from .publish.connect import portal_client, publish_target
-from .publish.step import Outcome, list_versions, publish_datasets
+from .publish.step import list_versions
 from .validate.step import validate_datasets, validate_path
 
 
@@ -118,6 +124,48 @@ def portal_reset(name: str, yes: bool) -> None:
     click.echo("reset")
 
 
+@main.group("server")
+def server_group() -> None:
+    """Manage this checkout's Prefect server (UI, deployments, run history) on loopback."""
+
+
+_prefect_port = click.option(
+    "--port", type=int, default=None, help="Port (default: $ODP_PREFECT_PORT or 4200)."
+)
+
+
+@server_group.command("up")
+@_prefect_port
+@_fail_on_odp_errors
+def server_up(port: int | None) -> None:
+    """Start the Prefect server in the background (data in .prefect/); print its URLs."""
+    server = PrefectServer.default(port)
+    prefect_server.start(server)
+    click.echo(f"UI:  {server.ui_url}")
+    click.echo(f"API: {server.api_url}")
+    click.echo(f"Use it from a shell: export PREFECT_API_URL={server.api_url}")
+
+
+@server_group.command("down")
+@_prefect_port
+@_fail_on_odp_errors
+def server_down(port: int | None) -> None:
+    """Stop the Prefect server this checkout started."""
+    click.echo("stopped" if prefect_server.stop(PrefectServer.default(port)) else "not running")
+
+
+@server_group.command("status")
+@_prefect_port
+def server_status(port: int | None) -> None:
+    """Print the server's URL and whether it answers; exit 3 when it does not."""
+    server = PrefectServer.default(port)
+    running = prefect_server.healthy(server.api_url)
+    click.echo(f"api:      {server.api_url}")
+    click.echo(f"running:  {'yes' if running else 'no (start it with: odp server up)'}")
+    if not running:
+        sys.exit(3)
+
+
 def _project_root() -> Path:
     return project_root()
 
@@ -177,72 +225,118 @@ def validate(target: str, schema_path: Path | None, json_path: Path | None, cap:
         sys.exit(1)
 
 
-_portal_url_option = click.option(
-    "--portal-url",
-    default=None,
-    help="CKAN base URL (default: $ODP_CKAN_URL, else the local portal).",
-)
+def _progress_listener(stack: contextlib.ExitStack) -> Callable[[Any], None]:
+    """A progress bar on a terminal, else one line per finished dataset (both on stderr)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
 
+        def line(event: Any) -> None:
+            if event.outcome is not None:
+                _log(f"[{event.done}/{event.total}] {event.outcome.line()}")
 
-def _publish(slugs: tuple[str, ...], portal_url: str | None, dry_run: bool) -> dict[str, Outcome]:
-    root = _project_root()
-    catalogue = load_catalogue(root)
-    unknown = [s for s in slugs if s not in catalogue]
-    if unknown:
-        raise ConfigError(
-            f"unknown dataset(s) {unknown} (datasets: {', '.join(sorted(catalogue))})"
+        return line
+    bar = stack.enter_context(
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         )
-    target = publish_target(portal_url)
-    client = portal_client(target)
-    ctx = GatherContext(root, HttpCache(root / ".cache" / "http"))
-    # publish_datasets orders by foreign keys itself.
-    return publish_datasets(
-        catalogue, list(slugs or catalogue), ctx, target, client, dry_run, log=_log
     )
+    task = bar.add_task("datasets", total=None)
+
+    def update(event: Any) -> None:
+        last = f"datasets (last: {event.outcome.dataset})" if event.outcome else "datasets"
+        bar.update(task, total=event.total, completed=event.done, description=last)
+
+    return update
 
 
-def _report_outcomes(outcomes: dict[str, Outcome], dry_run: bool) -> None:
-    for outcome in outcomes.values():
-        if outcome.result is not None:
-            res = outcome.result
-            if dry_run:
-                click.echo(res.plan.to_text())
-            else:
-                click.echo(f"{res.slug}: {res.plan.headline()} -> {res.version}  {res.url}")
-    failed = [o for o in outcomes.values() if not o.ok]
+def _publish(
+    slugs: tuple[str, ...], portal_url: str | None, dry_run: bool, fan_out: bool, verbose: bool
+) -> list[Any]:
+    from .orchestrate.entry import connect_prefect, quiet_console, run_publish
+    from .orchestrate.progress import listening
+
+    if portal_url:
+        os.environ["ODP_CKAN_URL"] = portal_url
+    api = connect_prefect()
+    _log(f"Prefect: {api}" if api else "Prefect: temporary server (start one: odp server up)")
+    if not verbose:
+        quiet_console()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(listening(_progress_listener(stack)))
+        return run_publish(list(slugs), dry_run, fan_out)
+
+
+def _report_outcomes(outcomes: list[Any]) -> None:
+    for outcome in outcomes:
+        if outcome.status != "failed":
+            click.echo(outcome.line())
+    failed = [o for o in outcomes if o.status == "failed"]
     for outcome in failed:
-        click.secho(f"FAILED {outcome.slug}: {outcome.error}", fg="red", err=True)
+        click.secho(outcome.line(), fg="red", err=True)
     if failed:
         sys.exit(1)
 
 
+_run_options = [
+    click.argument("slugs", nargs=-1),
+    click.option(
+        "--portal-url",
+        default=None,
+        help="CKAN base URL (default: $ODP_CKAN_URL, Secret block odp-ckan-url, local portal).",
+    ),
+    click.option(
+        "--fan-out",
+        is_flag=True,
+        help="Run each dataset as its own deployment run (workers share the catalogue).",
+    ),
+    click.option("-v", "--verbose", is_flag=True, help="Show Prefect's run logs on stderr."),
+]
+
+
+def _with_run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_run_options):
+        fn = option(fn)
+    return fn
+
+
 @main.command("plan")
-@click.argument("slugs", nargs=-1)
-@_portal_url_option
+@_with_run_options
 @_fail_on_odp_errors
-def plan_cmd(slugs: tuple[str, ...], portal_url: str | None) -> None:
+def plan_cmd(slugs: tuple[str, ...], portal_url: str | None, fan_out: bool, verbose: bool) -> None:
     """Show what publishing would change on the portal; writes nothing.
 
-    SLUGS default to the whole catalogue.
+    SLUGS default to the whole catalogue. Runs the publish flows with dry_run.
     """
-    _report_outcomes(_publish(slugs, portal_url, dry_run=True), dry_run=True)
+    from .orchestrate.summary import DatasetOutcome
+
+    outcomes: list[DatasetOutcome] = _publish(slugs, portal_url, True, fan_out, verbose)
+    _report_outcomes(outcomes)
 
 
 @main.command("publish")
-@click.argument("slugs", nargs=-1)
-@_portal_url_option
+@_with_run_options
 @_fail_on_odp_errors
-def publish_cmd(slugs: tuple[str, ...], portal_url: str | None) -> None:
+def publish_cmd(
+    slugs: tuple[str, ...], portal_url: str | None, fan_out: bool, verbose: bool
+) -> None:
     """Gather, validate and publish datasets (default: the whole catalogue).
 
-    Exits 1 if any dataset failed; the others are still published.
+    Runs the flow publish-dataset (one slug) or publish-catalogue. Exits 1 if any
+    dataset failed (the others are still published), 2 if the portal was unreachable.
     """
-    _report_outcomes(_publish(slugs, portal_url, dry_run=False), dry_run=False)
+    _report_outcomes(_publish(slugs, portal_url, False, fan_out, verbose))
 
 
 @main.command("versions")
 @click.argument("slug")
-@_portal_url_option
+@click.option(
+    "--portal-url", default=None, help="CKAN base URL (default: $ODP_CKAN_URL, local portal)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_fail_on_odp_errors
 def versions_cmd(slug: str, portal_url: str | None, as_json: bool) -> None:
@@ -268,8 +362,10 @@ def demo(port: int | None) -> None:
     manager.up(layout, _log)
     click.echo(f"Portal: {layout.url}")
     click.echo(f"Group:  {layout.url}/group/digitale-daten")
-    outcomes = _publish((), layout.url, dry_run=False)
-    _report_outcomes(outcomes, dry_run=False)
+    server = PrefectServer.default()
+    started = prefect_server.start(server)
+    click.echo(f"Prefect: {server.ui_url}" + (" (started)" if started else ""))
+    _report_outcomes(_publish((), layout.url, False, False, False))
 
 
 if __name__ == "__main__":

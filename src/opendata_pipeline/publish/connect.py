@@ -1,4 +1,4 @@
-"""Connect to the portal named by settings: URL and token from the environment or local files."""
+"""Connect to the portal named by settings: URL and token from the environment or a secret store."""
 
 from __future__ import annotations
 
@@ -6,12 +6,23 @@ import os
 
 from ..ckan_client import CkanClient
 from ..localportal.layout import Layout
-from .settings import PublishTarget, resolve_token
+from .settings import URL_BLOCK, PublishTarget, SecretLookup, resolve_token
 
 
-def publish_target(portal_url: str | None = None, instance: str = "local") -> PublishTarget:
-    """The target portal: an explicit URL, else $ODP_CKAN_URL, else the local portal."""
-    url = portal_url or os.environ.get("ODP_CKAN_URL") or Layout.default(instance).url
+def portal_url(
+    explicit: str | None = None, instance: str = "local", secrets: SecretLookup | None = None
+) -> str:
+    """The portal URL: explicit, $ODP_CKAN_URL, a Secret block ($ODP_CKAN_URL_BLOCK), local."""
+    url = explicit or os.environ.get("ODP_CKAN_URL")
+    if not url and secrets is not None:
+        url = secrets(os.environ.get("ODP_CKAN_URL_BLOCK") or URL_BLOCK)
+    return (url or Layout.default(instance).url).strip()
+
+
+def publish_target(
+    portal_url_: str | None = None, instance: str = "local", secrets: SecretLookup | None = None
+) -> PublishTarget:
+    """The target portal (see ``portal_url``), organization and group from the environment."""
     overrides = {
         key: os.environ[env]
         for key, env in (
@@ -21,12 +32,15 @@ def publish_target(portal_url: str | None = None, instance: str = "local") -> Pu
         )
         if os.environ.get(env)
     }
+    url = portal_url(portal_url_, instance, secrets)
     return PublishTarget.model_validate({"portal_url": url, **overrides})
 
 
-def portal_client(target: PublishTarget, instance: str = "local") -> CkanClient:
-    """A client with the publisher's token ($ODP_CKAN_TOKEN, $ODP_CKAN_TOKEN_FILE, local file)."""
+def portal_client(
+    target: PublishTarget, instance: str = "local", secrets: SecretLookup | None = None
+) -> CkanClient:
+    """A client with the publisher's token (environment, token file, Secret block, local file)."""
     layout = Layout.default(instance)
     local = layout.publisher_token_file if target.portal_url == layout.url else None
-    token = resolve_token(token_file=local)
+    token = resolve_token(token_file=local, secrets=secrets)
     return CkanClient(target.portal_url, token.get_secret_value())

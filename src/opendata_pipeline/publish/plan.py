@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from ..catalogue import DatasetSpec
+from ..validate.report import Report
 from ..validate.step import ValidatedDataset, ValidationFailed
 from . import artifacts
 from .datastore import datastore_csv, datastore_fields, load_token
@@ -75,17 +76,32 @@ def make_release(spec: DatasetSpec, validated: ValidatedDataset, target: Publish
     Raises:
         ValidationFailed: the dataset has validation errors; nothing may be published.
     """
-    if not validated.report.valid:
-        raise ValidationFailed(validated.report)
-    schema = spec.table_schema()
+    provenance = [p.as_dict() for p in validated.gathered.provenance]
+    return release_of(spec, validated.csv_bytes, validated.report, provenance, target)
+
+
+def release_of(
+    spec: DatasetSpec,
+    data: bytes,
+    report: Report,
+    provenance: list[dict[str, Any]],
+    target: PublishTarget,
+) -> Release:
+    """Build a release from validated bytes, their report and their sources.
+
+    Raises:
+        ValidationFailed: the report has errors; nothing may be published.
+    """
+    if not report.valid:
+        raise ValidationFailed(report)
     return Release(
         spec=spec,
         target=target,
-        schema=schema,
-        data=validated.csv_bytes,
-        rows=validated.report.rows,
-        report=validated.report.to_dict(),
-        provenance=[p.as_dict() for p in validated.gathered.provenance],
+        schema=spec.table_schema(),
+        data=data,
+        rows=report.rows,
+        report=report.to_dict(),
+        provenance=provenance,
     )
 
 

@@ -37,6 +37,8 @@ class PublishResult:
     url: str
     applied: list[str] = field(default_factory=list)
     datastore: dict[str, Any] | None = None
+    version_url: str | None = None
+    """Download URL of the current version's archived CSV."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +48,7 @@ class PublishResult:
             "url": self.url,
             "applied": self.applied,
             "datastore": self.datastore,
+            "version_url": self.version_url,
         }
 
 
@@ -132,4 +135,6 @@ def publish_release(
     else:
         raise PublishError(f"{release.slug}: publishing did not settle after {MAX_ROUNDS} rounds")
     assert first is not None
-    return PublishResult(release.slug, first, state.version, url, applied, loaded)
+    archive = state.archive_for(state.version) if state.version else None
+    version_url = archive.get("url") if archive else None
+    return PublishResult(release.slug, first, state.version, url, applied, loaded, version_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -27,8 +28,23 @@ class PublishTarget(BaseModel):
     """DataStore tables above this size get no full-text column (it costs ~25 s/1M rows)."""
 
 
-def resolve_token(env: str = "ODP_CKAN_TOKEN", token_file: Path | None = None) -> SecretStr:
-    """Find the CKAN API token: environment, then a token file (the local portal's).
+SecretLookup = Callable[[str], "str | None"]
+"""Reads a named secret from a secret store (a Prefect Secret block); None if absent."""
+
+TOKEN_BLOCK = "odp-ckan-token"  # noqa: S105 - a block name, not a secret
+URL_BLOCK = "odp-ckan-url"
+
+
+def resolve_token(
+    env: str = "ODP_CKAN_TOKEN",
+    token_file: Path | None = None,
+    secrets: SecretLookup | None = None,
+) -> SecretStr:
+    """Find the CKAN API token: environment, token file, Prefect Secret block, local portal.
+
+    Args:
+        secrets: reads a secret by name; the block name is $ODP_CKAN_TOKEN_BLOCK or
+            ``odp-ckan-token``.
 
     Raises:
         ConfigError: no token was found; the message names every place looked at.
@@ -38,12 +54,17 @@ def resolve_token(env: str = "ODP_CKAN_TOKEN", token_file: Path | None = None) -
         return SecretStr(value.strip())
     looked = [f"environment variable {env}"]
     file_env = os.environ.get(env + "_FILE")
-    candidates = [Path(file_env)] if file_env else []
     looked.append(f"file named by {env}_FILE" + (f" ({file_env})" if file_env else " (unset)"))
+    if file_env and Path(file_env).is_file():
+        return SecretStr(Path(file_env).read_text(encoding="utf-8").strip())
+    if secrets is not None:
+        block = os.environ.get(env + "_BLOCK") or TOKEN_BLOCK
+        looked.append(f"Prefect Secret block {block!r}")
+        found = secrets(block)
+        if found:
+            return SecretStr(found.strip())
     if token_file is not None:
-        candidates.append(token_file)
         looked.append(f"local portal token file {token_file}")
-    for path in candidates:
-        if path.is_file():
-            return SecretStr(path.read_text(encoding="utf-8").strip())
+        if token_file.is_file():
+            return SecretStr(token_file.read_text(encoding="utf-8").strip())
     raise ConfigError("No CKAN API token found. Looked at: " + "; ".join(looked) + ".")

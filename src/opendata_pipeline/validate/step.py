@@ -41,16 +41,23 @@ class ValidatedDataset:
     lookups: Lookups
 
 
+def validate_data(
+    spec: DatasetSpec, data: bytes, lookups: Lookups | None = None, cap: int = 100
+) -> tuple[Report, Lookups]:
+    """Validate a dataset's CSV bytes; return the report and the table's own key values."""
+    schema = spec.table_schema()
+    report, values = validate_bytes(
+        Target(spec.slug, f"{spec.slug}.csv", data), schema, lookups or {}, cap
+    )
+    return report, lookups_for(spec.slug, schema, values)
+
+
 def validate_gathered(
     spec: DatasetSpec, gathered: GatherResult, lookups: Lookups | None = None, cap: int = 100
 ) -> ValidatedDataset:
     """Validate a gathered table against the dataset's schema."""
     data = gathered.to_csv_bytes()
-    schema = spec.table_schema()
-    report, values = validate_bytes(
-        Target(spec.slug, f"{spec.slug}.csv", data), schema, lookups or {}, cap
-    )
-    own = lookups_for(spec.slug, schema, values)
+    report, own = validate_data(spec, data, lookups, cap)
     return ValidatedDataset(spec.slug, gathered, data, report, own)
 
 

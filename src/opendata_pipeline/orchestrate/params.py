@@ -1,0 +1,17 @@
+"""Typed flow parameters: Prefect validates them, and deployments enforce their schema."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..catalogue import SLUG_RE
+
+DatasetSlug = Annotated[
+    str,
+    Field(
+        pattern=SLUG_RE.pattern,
+        description="Dataset slug: the CKAN name, folder under datasets/ and schema stem.",
+    ),
+]
