@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from uuid import UUID
@@ -34,7 +35,10 @@ def _outcome(client: Any, slug: str, run_id: UUID, state: Any) -> DatasetOutcome
             key=ArtifactFilterKey(any_=["publish-outcomes"]),
         )
     )
-    rows = [r for a in artifacts for r in (a.data if isinstance(a.data, list) else [])]
+    rows: list[Any] = []
+    for artifact in artifacts:  # a table artifact's data is stored as a JSON string
+        data = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+        rows += data if isinstance(data, list) else []
     row = next((r for r in rows if isinstance(r, dict) and r.get("dataset") == slug), None)
     if row is not None:
         return DatasetOutcome(**row)
