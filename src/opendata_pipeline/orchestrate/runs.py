@@ -5,7 +5,9 @@ The flows in ``flows/`` call these helpers; the work itself happens in tasks.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -65,7 +67,7 @@ class CatalogueRun:
         targets = sorted(foreign_key_targets(self.catalogue[slug].table_schema()) - {slug})
         missing = [t for t in targets if t not in self.checked]
         if missing:
-            return f"foreign keys not checked: referenced dataset(s) {missing} failed"
+            return f"foreign keys not checked: referenced dataset(s) {missing} failed or are invalid"
         return [self.checked[t] for t in targets]
 
     def submit(self, slug: str) -> Chain | None:
@@ -115,7 +117,8 @@ class CatalogueRun:
                 error = state.result(raise_on_failure=False) if state.is_failed() else None
                 reason = str(error) if isinstance(error, BaseException) else state.message
                 return DatasetOutcome(chain.slug, "failed", "failed", error=reason, stage=stage)
-            if stage == "validate":
+            if stage == "validate" and future.result().valid:
+                # only valid tables may vouch for the keys of the datasets that reference them
                 self.checked[chain.slug] = future.result()
         if not chain.publish:
             return DatasetOutcome(chain.slug, "validated", "validated for its keys")
@@ -148,13 +151,18 @@ class CatalogueRun:
         return outcomes
 
 
+def catalogue_root() -> Path:
+    """Where ``datasets/`` and ``schemas/`` are: $ODP_CATALOGUE_ROOT, else the checkout."""
+    return Path(os.environ.get("ODP_CATALOGUE_ROOT") or project_root())
+
+
 def start_run(datasets: list[str] | None, dry_run: bool) -> CatalogueRun:
     """Load the catalogue and settings; order the datasets (and what they reference) in waves.
 
     Raises:
         ConfigError: an unknown dataset was asked for, or settings are missing.
     """
-    catalogue = load_catalogue(project_root())
+    catalogue = load_catalogue(catalogue_root())
     requested = list(datasets or catalogue)
     unknown = sorted(set(requested) - catalogue.keys())
     if unknown:
