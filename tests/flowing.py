@@ -30,7 +30,7 @@ class CatalogueCopy:
 def catalogue_copy(
     tmp: Path, monkeypatch: pytest.MonkeyPatch, portal_url: str, token: str
 ) -> CatalogueCopy:
-    """Derive the catalogue under ``tmp`` with a unique suffix; point the flows at it and the portal."""
+    """Derive the catalogue under ``tmp`` with unique slugs; point flows at it and the portal."""
     suffix = uuid.uuid4().hex[:6]
     names = derive_catalogue(ROOT, tmp / "catalogue", lambda s: f"{s}-{suffix}")
     monkeypatch.setenv("ODP_CATALOGUE_ROOT", str(tmp / "catalogue"))

@@ -141,6 +141,8 @@ def server_up(port: int | None) -> None:
     """Start the Prefect server in the background (data in .prefect/); print its URLs."""
     server = PrefectServer.default(port)
     prefect_server.start(server)
+    if prefect_server.ensure_work_pool(server):
+        click.echo(f"Created work pool {prefect_server.WORK_POOL!r} (process)")
     click.echo(f"UI:  {server.ui_url}")
     click.echo(f"API: {server.api_url}")
     click.echo(f"Use it from a shell: export PREFECT_API_URL={server.api_url}")

@@ -1,4 +1,4 @@
-"""Derive a catalogue from another under new slugs (copies for other publishers, tests, benchmarks)."""
+"""Derive a catalogue from another under new slugs: for other publishers, tests, benchmarks."""
 
 from __future__ import annotations
 

@@ -40,13 +40,16 @@ def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validat
         assert outcomes[new].url == f"{portal.url}/dataset/{new}"
 
     tasks = rec["tasks"]
-    assert sorted(tasks) == sorted(f"{step} {new}" for new in n.values() for step in
-                                   ("gather", "validate", "plan", "apply"))
+    assert sorted(tasks) == sorted(
+        f"{step} {new}" for new in n.values() for step in ("gather", "validate", "plan", "apply")
+    )
     assert all(t.state_name == "Completed" for t in tasks.values())
     # foreign-key order: the referenced table is published before the others are gathered
     for dependent in ("projekte", "veranstaltungen"):
-        assert tasks[f"apply {n['modellregionen']}"].end_time <= tasks[
-            f"gather {n[dependent]}"].start_time
+        assert (
+            tasks[f"apply {n['modellregionen']}"].end_time
+            <= tasks[f"gather {n[dependent]}"].start_time
+        )
 
     arts = rec["artifacts"]
     for new in n.values():
@@ -57,10 +60,15 @@ def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validat
         link = arts[f"ckan-{key}"]  # Prefect stores link artifacts as Markdown links
         assert link.data == f"[{new} 1.0.0 on CKAN]({portal.url}/dataset/{new})"
         assert "/download/" in str(link.description)
-    assert arts["progress-publish"].type == "progress" and float(arts["progress-publish"].data) == 100
+    assert (
+        arts["progress-publish"].type == "progress" and float(arts["progress-publish"].data) == 100
+    )
     table = json.loads(arts["publish-outcomes"].data)
     assert [row["dataset"] for row in table] == [
-        n["modellregionen"], n["programm-kennzahlen"], n["projekte"], n["veranstaltungen"]
+        n["modellregionen"],
+        n["programm-kennzahlen"],
+        n["projekte"],
+        n["veranstaltungen"],
     ]
     assert "4 of 4 dataset(s) done" in str(arts["publish-summary"].data)
 

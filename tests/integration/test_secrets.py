@@ -1,4 +1,4 @@
-"""The CKAN token never shows up in what a run leaves behind (logs, artifacts, parameters, errors)."""
+"""The CKAN token never shows up in what a run leaves: logs, artifacts, parameters, errors."""
 
 from __future__ import annotations
 
@@ -53,8 +53,12 @@ def test_canary_token_is_in_no_log_artifact_parameter_or_error(
     assert all("package_create: not authorized" in (o.error or "") for o in error.outcomes)
     texts = _everything_the_run_left(state, tmp_path / "stage")
     assert [t for t in texts if canary in t] == []
-    assert not any(cat.names["projekte"] in p.get("name", "") for p in portal.admin.call(
-        "package_search", q=f"name:{cat.names['projekte']}", include_drafts=True)["results"])
+    assert not any(
+        cat.names["projekte"] in p.get("name", "")
+        for p in portal.admin.call(
+            "package_search", q=f"name:{cat.names['projekte']}", include_drafts=True
+        )["results"]
+    )
 
     # the command line runs the same flow and prints nothing secret either
     from prefect.settings import PREFECT_API_URL

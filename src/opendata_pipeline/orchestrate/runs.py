@@ -67,7 +67,9 @@ class CatalogueRun:
         targets = sorted(foreign_key_targets(self.catalogue[slug].table_schema()) - {slug})
         missing = [t for t in targets if t not in self.checked]
         if missing:
-            return f"foreign keys not checked: referenced dataset(s) {missing} failed or are invalid"
+            return (
+                f"foreign keys not checked: referenced dataset(s) {missing} failed or are invalid"
+            )
         return [self.checked[t] for t in targets]
 
     def submit(self, slug: str) -> Chain | None:

@@ -115,6 +115,60 @@ def start(server: PrefectServer, wait_seconds: float = 90) -> bool:
     )
 
 
+WORK_POOL = "odp-process"
+
+
+def ensure_work_pool(server: PrefectServer, name: str = WORK_POOL) -> bool:
+    """Create the process work pool ``prefect.yaml`` deploys to, if missing; True if created.
+
+    ``prefect deploy`` refuses deployments whose pool does not exist yet.
+
+    Raises:
+        ServiceError: the pool could not be created.
+    """
+    env = server.env()
+    run = subprocess.run  # noqa: S603 - fixed argv, our own venv's prefect
+    if (
+        run([_prefect_bin(), "work-pool", "inspect", name], env=env, capture_output=True).returncode
+        == 0
+    ):
+        return False
+    made = run(
+        [_prefect_bin(), "work-pool", "create", name, "--type", "process"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode != 0:
+        raise ServiceError(
+            f"cannot create work pool {name!r}: {made.stdout[-400:]}{made.stderr[-400:]}"
+        )
+    return True
+
+
+def start_worker(
+    server: PrefectServer,
+    name: str,
+    env: dict[str, str],
+    limit: int | None = None,
+    log: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a process worker on the project's pool (in the background, own process group)."""
+    argv = [_prefect_bin(), "worker", "start", "--pool", WORK_POOL, "--name", name]
+    if limit:
+        argv += ["--limit", str(limit)]
+    out = (log or server.home / f"worker-{name}.log").open("ab")
+    return subprocess.Popen(  # noqa: S603
+        argv,
+        env={**server.env(), **env},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd=server.home,  # flows are found through the deployment's pull step, not the cwd
+    )
+
+
 def stop(server: PrefectServer) -> bool:
     """Stop the server this checkout started; return False if none was running."""
     try:
