@@ -184,7 +184,8 @@ def main() -> None:
             results.append((n, timings["flow"], timings["reference"], overhead))
             print(
                 f"{n:>4} datasets: flow {timings['flow']:7.2f} s  "
-                f"reference {timings['reference']:7.2f} s  Prefect overhead {overhead * 1000:6.1f} ms/dataset",
+                f"reference {timings['reference']:7.2f} s  "
+                f"Prefect overhead {overhead * 1000:6.1f} ms/dataset",
                 flush=True,
             )
     finally:

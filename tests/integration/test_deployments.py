@@ -7,7 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +161,7 @@ def test_two_workers_share_a_fanned_out_catalogue_run(
     env = _client_env(server, portal, tmp_path / "stage")
     env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
     _save_token_block(server, portal.publisher_token)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     workers = [prefect_server.start_worker(server, name, env, limit=1) for name in ("w1", "w2")]
     try:
         run = subprocess.run(
