@@ -314,10 +314,7 @@ def plan_cmd(slugs: tuple[str, ...], portal_url: str | None, fan_out: bool, verb
 
     SLUGS default to the whole catalogue. Runs the publish flows with dry_run.
     """
-    from .orchestrate.summary import DatasetOutcome
-
-    outcomes: list[DatasetOutcome] = _publish(slugs, portal_url, True, fan_out, verbose)
-    _report_outcomes(outcomes)
+    _report_outcomes(_publish(slugs, portal_url, True, fan_out, verbose))
 
 
 @main.command("publish")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,22 +51,14 @@ def _client_env(srv: PrefectServer, portal: Portal, stage: Path) -> dict[str, st
     return env
 
 
-def _read(srv: PrefectServer) -> Any:
+@contextmanager
+def _read(srv: PrefectServer) -> Iterator[Any]:
+    """A Prefect client talking to ``srv`` (this process's default API may be the harness)."""
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    class Reader:
-        def __enter__(self) -> Any:
-            self._settings = temporary_settings({PREFECT_API_URL: srv.api_url})
-            self._settings.__enter__()
-            self._client = get_client(sync_client=True)
-            return self._client.__enter__()
-
-        def __exit__(self, *exc: Any) -> None:
-            self._client.__exit__(*exc)
-            self._settings.__exit__(*exc)
-
-    return Reader()
+    with temporary_settings({PREFECT_API_URL: srv.api_url}), get_client(sync_client=True) as client:
+        yield client
 
 
 def _save_token_block(srv: PrefectServer, token: str) -> None:

@@ -10,7 +10,7 @@ import os
 from types import ModuleType
 from typing import Any
 
-from ..errors import ConfigError, OdpError
+from ..errors import ConfigError
 from ..localportal.layout import project_root
 from .server import PrefectServer, use_server
 from .summary import DatasetOutcome
@@ -63,8 +63,6 @@ def run_publish(datasets: list[str], dry_run: bool, fan_out: bool = False) -> li
     result = state.result(raise_on_failure=False)
     if isinstance(result, RunFailed):
         return result.outcomes
-    if isinstance(result, OdpError):
-        raise result
-    if isinstance(result, BaseException):
+    if isinstance(result, BaseException):  # an OdpError from start_run, or a bug
         raise result
     return result if isinstance(result, list) else [result]

@@ -13,7 +13,7 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectFuture, wait
 
-from ..catalogue import DatasetSpec, foreign_key_targets, load_catalogue
+from ..catalogue import DatasetSpec, foreign_key_targets, load_catalogue, publish_order
 from ..errors import ConfigError, TerminalError
 from ..localportal.layout import project_root
 from ..publish.connect import publish_target
@@ -119,9 +119,10 @@ class CatalogueRun:
                 error = state.result(raise_on_failure=False) if state.is_failed() else None
                 reason = str(error) if isinstance(error, BaseException) else state.message
                 return DatasetOutcome(chain.slug, "failed", "failed", error=reason, stage=stage)
-            if stage == "validate" and future.result().valid:
+            checked = future.result() if stage == "validate" else None
+            if checked is not None and checked.valid:
                 # only valid tables may vouch for the keys of the datasets that reference them
-                self.checked[chain.slug] = future.result()
+                self.checked[chain.slug] = checked
         if not chain.publish:
             return DatasetOutcome(chain.slug, "validated", "validated for its keys")
         last = chain.futures["plan" if self.dry_run else "apply"]
@@ -179,8 +180,10 @@ def start_run(datasets: list[str] | None, dry_run: bool) -> CatalogueRun:
 
 
 def _waves(catalogue: dict[str, DatasetSpec], order: list[str]) -> list[list[str]]:
-    level: dict[str, int] = {}
-    for slug in order:
-        deps = foreign_key_targets(catalogue[slug].table_schema()) - {slug}
-        level[slug] = 1 + max((level[d] for d in deps if d in level), default=-1)
-    return [[s for s in order if level[s] == n] for n in range(max(level.values(), default=-1) + 1)]
+    """The catalogue's publish waves, keeping only ``order``'s datasets.
+
+    ``order`` holds every dataset its members reference, so each keeps its wave.
+    """
+    wanted = set(order)
+    waves = ([s for s in wave if s in wanted] for wave in publish_order(catalogue))
+    return [wave for wave in waves if wave]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -77,8 +78,16 @@ def validation_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
+_clients: dict[tuple[str, str], CkanClient] = {}
+_clients_lock = threading.Lock()
+
+
 def _client(target: PublishTarget) -> CkanClient:
-    return portal_client(target, secrets=block_secret)
+    """The process's client for this portal and token (it caches the portal's plugin list)."""
+    fresh = portal_client(target, secrets=block_secret)
+    key = (target.portal_url, fresh.token_digest)
+    with _clients_lock:
+        return _clients.setdefault(key, fresh)
 
 
 @task(name="gather", task_run_name="gather {spec.slug}", **RETRIES)

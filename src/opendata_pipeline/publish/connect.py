@@ -20,7 +20,7 @@ def portal_url(
 
 
 def publish_target(
-    portal_url_: str | None = None, instance: str = "local", secrets: SecretLookup | None = None
+    explicit_url: str | None = None, instance: str = "local", secrets: SecretLookup | None = None
 ) -> PublishTarget:
     """The target portal (see ``portal_url``), organization and group from the environment."""
     overrides = {
@@ -32,7 +32,7 @@ def publish_target(
         )
         if os.environ.get(env)
     }
-    url = portal_url(portal_url_, instance, secrets)
+    url = portal_url(explicit_url, instance, secrets)
     return PublishTarget.model_validate({"portal_url": url, **overrides})
 
 
