@@ -24,15 +24,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from validate_1m import SCHEMA, generate  # noqa: E402
 
-from opendata_pipeline.catalogue import load_catalogue, publish_order  # noqa: E402
+from opendata_pipeline.catalogue import publish_order  # noqa: E402
 from opendata_pipeline.ckan_client import CkanClient  # noqa: E402
 from opendata_pipeline.gather.core import GatherContext  # noqa: E402
 from opendata_pipeline.localportal import manager  # noqa: E402
 from opendata_pipeline.localportal.layout import Layout, project_root  # noqa: E402
+from opendata_pipeline.profile import load_profile  # noqa: E402
 from opendata_pipeline.publish import runner as runner_mod  # noqa: E402
 from opendata_pipeline.publish.connect import portal_client, publish_target  # noqa: E402
 from opendata_pipeline.publish.step import publish_datasets  # noqa: E402
 from tests.publishing import release_for  # noqa: E402
+
+ROOT = project_root()
 
 PG = "host=127.0.0.1 user=postgres dbname=postgres"
 DDL = (
@@ -114,16 +117,15 @@ def main() -> None:
         f"ratio (DataStore load throughput / COPY throughput): {copy_s / load_s:.2f} (goal >= 0.25)"
     )
 
-    root = project_root()
-    catalogue = load_catalogue(root)
+    catalogue = load_profile().load_catalogue()
     calls: list[str] = []
     counting = CkanClient(target.portal_url, client._token, on_call=calls.append)  # noqa: SLF001
     order = [s for wave in publish_order(catalogue) for s in wave]
     publish_datasets(
-        catalogue, order, GatherContext(root), target, client
+        catalogue, order, GatherContext(ROOT), target, client
     )  # make sure it is current
     started = time.perf_counter()
-    outcomes = publish_datasets(catalogue, order, GatherContext(root), target, counting)
+    outcomes = publish_datasets(catalogue, order, GatherContext(ROOT), target, counting)
     noop_s = time.perf_counter() - started
     actions = [o.result.plan.action for o in outcomes.values() if o.result]
     print(

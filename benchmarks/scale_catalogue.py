@@ -99,7 +99,7 @@ def generate(root: Path, towns: int, run: str) -> list[str]:
 
 def reference_run(root: Path) -> float:
     """Publish a catalogue with direct calls (same waves, 4 threads); return wall seconds."""
-    from opendata_pipeline.catalogue import foreign_key_targets, load_catalogue, publish_order
+    from opendata_pipeline.catalogue import foreign_key_targets, publish_order
     from opendata_pipeline.orchestrate.staging import (
         check_staged,
         gather_context,
@@ -107,11 +107,12 @@ def reference_run(root: Path) -> float:
         stage_dataset,
         stage_dir,
     )
+    from opendata_pipeline.profile import load_profile
     from opendata_pipeline.publish.connect import portal_client, publish_target
     from opendata_pipeline.publish.runner import publish_release
 
     started = time.perf_counter()
-    catalogue = load_catalogue(root)
+    catalogue = load_profile().load_catalogue()
     target = publish_target()
     client = portal_client(target)
     checked: dict[str, object] = {}

@@ -13,9 +13,9 @@ import psycopg
 
 from opendata_pipeline.ckan_client import CkanClient
 from opendata_pipeline.localportal import manager
-from opendata_pipeline.localportal.bootstrap import load_spec
 from opendata_pipeline.localportal.layout import Layout
 from opendata_pipeline.localportal.services import ensure_services
+from opendata_pipeline.profile import load_profile
 
 
 def free_port() -> int:
@@ -77,15 +77,15 @@ def start_portal(prefix: str = "t") -> Iterator[Portal]:
     layout = Layout.default(name, free_port())
     try:
         manager.up(layout, log)
-        spec = load_spec(layout)
+        profile = load_profile()
         token = layout.publisher_token_file.read_text().strip()
         yield Portal(
             layout=layout,
             admin=CkanClient(layout.url, layout.admin_token_file.read_text().strip()),
             publisher=CkanClient(layout.url, token),
             publisher_token=token,
-            org=spec["organization"]["name"],
-            group=spec["group"]["name"],
+            org=profile.organization.name,
+            group=profile.group.name,
         )
     finally:
         manager.reset(layout, log)

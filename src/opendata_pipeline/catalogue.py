@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import json
 import re
@@ -111,7 +112,7 @@ Source = Annotated[FileSource | HttpSource | IcsSource | CkanSource, Field(discr
 
 class License(_Frozen):
     id: str
-    """CKAN licence id."""
+    """CKAN licence id, e.g. ``dl-de-by-2.0``."""
     uri: str
     """DCAT-AP.de licence URI (http://dcat-ap.de/def/licenses/...)."""
     attribution: str | None = None
@@ -119,15 +120,20 @@ class License(_Frozen):
 
 
 class Contact(_Frozen):
+    """DCAT contact point."""
+
     name: str
     email: str | None = None
     url: str | None = None
 
 
 class Publisher(_Frozen):
+    """DCAT publisher: the body responsible for the data."""
+
     name: str
     url: str | None = None
     type: str | None = None
+    """ADMS publisher type URI (http://purl.org/adms/publishertype/...)."""
 
 
 class Dcat(_Frozen):
@@ -165,6 +171,8 @@ class DatasetSpec(_Frozen):
     """Path of the Table Schema, relative to the dataset folder (default: the slug's schema)."""
     folder: Path = Path(".")
     schema_path: Path = Path(".")
+    renames: dict[str, str] = {}
+    """Dataset folder name -> CKAN name, applied to foreign-key targets (publisher prefix)."""
 
     @field_validator("slug")
     @classmethod
@@ -174,8 +182,40 @@ class DatasetSpec(_Frozen):
         return v
 
     def table_schema(self) -> dict[str, Any]:
-        """Return the Table Schema descriptor (a private copy; the file is parsed once)."""
-        return copy.deepcopy(_read_schema(self.schema_path, self.schema_path.stat().st_mtime_ns))
+        """Return the Table Schema descriptor (a private copy; the file is parsed once).
+
+        Foreign keys name datasets by folder name in the file; here they carry the
+        CKAN names the publisher's prefix gives them.
+        """
+        schema: dict[str, Any] = copy.deepcopy(
+            _read_schema(self.schema_path, self.schema_path.stat().st_mtime_ns)
+        )
+        for fk in schema.get("foreignKeys", []):
+            reference = fk.get("reference", {})
+            if reference.get("resource") in self.renames:
+                reference["resource"] = self.renames[reference["resource"]]
+        return schema
+
+
+@dataclasses.dataclass(frozen=True)
+class CatalogueDefaults:
+    """What declarations inherit from their publisher (see ``profile.PublisherProfile``)."""
+
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Declaration fields a dataset may leave out (``license``, ``dcat`` merge key by key)."""
+    name_prefix: str = ""
+    """Put before each folder name to form the dataset's CKAN name."""
+
+
+def _merged(defaults: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """``own`` over ``defaults``, mappings one level deep (``dcat.contact`` replaces as a whole)."""
+    out = dict(defaults)
+    for key, value in own.items():
+        base = out.get(key)
+        out[key] = (
+            {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
+        )
+    return out
 
 
 @functools.lru_cache(maxsize=256)
@@ -184,8 +224,17 @@ def _read_schema(path: Path, mtime_ns: int) -> dict[str, Any]:
     return data
 
 
-def load_dataset(folder: Path, schemas_dir: Path) -> DatasetSpec:
-    """Read ``folder/dataset.yaml``; the folder name is the slug.
+def load_dataset(
+    folder: Path,
+    schemas_dir: Path,
+    defaults: CatalogueDefaults | None = None,
+    renames: dict[str, str] | None = None,
+) -> DatasetSpec:
+    """Read ``folder/dataset.yaml``; the slug is the folder name (after the publisher's prefix).
+
+    Args:
+        defaults: fields inherited from the publisher profile.
+        renames: folder name -> CKAN name of the catalogue's datasets (for foreign keys).
 
     Raises:
         ConfigError: the file is missing, not YAML, or not a valid declaration.
@@ -197,15 +246,18 @@ def load_dataset(folder: Path, schemas_dir: Path) -> DatasetSpec:
         raise ConfigError(f"{path}: cannot read dataset declaration: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    raw.setdefault("slug", folder.name)
-    if raw["slug"] != folder.name:
+    defaults = defaults or CatalogueDefaults()
+    if raw.setdefault("slug", folder.name) != folder.name:
         raise ConfigError(f"{path}: slug {raw['slug']!r} differs from folder name {folder.name!r}")
+    raw = _merged(defaults.fields, {**raw, "slug": defaults.name_prefix + folder.name})
     default = schemas_dir / f"{folder.name}.schema.json"
     schema_path = (folder / raw["schema"]).resolve() if raw.get("schema") else default
     if schema_path.resolve() != default.resolve():
         raise ConfigError(f"{path}: schema must be {default} (the slug names the schema)")
     try:
-        spec = DatasetSpec.model_validate({**raw, "folder": folder, "schema_path": schema_path})
+        spec = DatasetSpec.model_validate(
+            {**raw, "folder": folder, "schema_path": schema_path, "renames": renames or {}}
+        )
     except ValidationError as exc:
         raise ConfigError(f"{path}: invalid dataset declaration:\n{exc}") from None
     if not schema_path.exists():
@@ -213,10 +265,25 @@ def load_dataset(folder: Path, schemas_dir: Path) -> DatasetSpec:
     return spec
 
 
-def load_catalogue(root: Path) -> dict[str, DatasetSpec]:
-    """Load every dataset under ``root/datasets`` with schemas from ``root/schemas``."""
+def load_catalogue(
+    root: Path, schemas_dir: Path | None = None, defaults: CatalogueDefaults | None = None
+) -> dict[str, DatasetSpec]:
+    """Load every dataset under ``root/datasets`` (CKAN name -> declaration).
+
+    Args:
+        schemas_dir: where the Table Schemas are (default ``root/schemas``).
+        defaults: what the declarations inherit from their publisher.
+
+    Raises:
+        ConfigError: a declaration or schema is missing or invalid.
+    """
+    defaults = defaults or CatalogueDefaults()
+    if not (root / "datasets").is_dir():
+        raise ConfigError(f"{root}: no datasets/ folder (the catalogue root holds datasets/)")
     folders = sorted(p for p in (root / "datasets").iterdir() if (p / "dataset.yaml").exists())
-    return {f.name: load_dataset(f, root / "schemas") for f in folders}
+    renames = {f.name: defaults.name_prefix + f.name for f in folders}
+    specs = (load_dataset(f, schemas_dir or root / "schemas", defaults, renames) for f in folders)
+    return {spec.slug: spec for spec in specs}
 
 
 def foreign_key_targets(schema: dict[str, Any]) -> set[str]:

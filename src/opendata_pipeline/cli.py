@@ -14,7 +14,6 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .catalogue import load_catalogue
 from .errors import ConfigError, OdpError
 from .gather.core import GatherContext
 from .gather.http import HttpCache
@@ -22,6 +21,7 @@ from .localportal import manager
 from .localportal.layout import Layout, project_root
 from .orchestrate import server as prefect_server
 from .orchestrate.server import PrefectServer
+from .profile import load_profile
 from .publish.connect import portal_client, publish_target
 from .publish.step import list_versions
 from .validate.step import validate_datasets, validate_path
@@ -168,6 +168,13 @@ def server_status(port: int | None) -> None:
         sys.exit(3)
 
 
+_profile_option = click.option(
+    "--profile",
+    default=None,
+    help="Publisher profile: a name in profiles/ or a YAML file (default: $ODP_PROFILE, default).",
+)
+
+
 def _project_root() -> Path:
     return project_root()
 
@@ -193,16 +200,20 @@ def _project_root() -> Path:
     show_default=True,
     help="Errors kept per error type (totals are always complete).",
 )
+@_profile_option
 @_fail_on_odp_errors
-def validate(target: str, schema_path: Path | None, json_path: Path | None, cap: int) -> None:
-    """Validate a dataset (by slug) or a CSV file against its Table Schema.
+def validate(
+    target: str, schema_path: Path | None, json_path: Path | None, cap: int, profile: str | None
+) -> None:
+    """Validate a dataset (by CKAN name) or a CSV file against its Table Schema.
 
     Prints a Markdown summary; exits 1 when there are errors.
     """
     root = _project_root()
+    publisher = load_profile(profile)
     path = Path(target)
     if path.is_file():
-        schema_path = schema_path or root / "schemas" / f"{path.stem}.schema.json"
+        schema_path = schema_path or publisher.schemas_dir / f"{path.stem}.schema.json"
         if not schema_path.exists():
             raise ConfigError(f"No schema for {path}: looked at {schema_path}; pass --schema.")
         schema = json.loads(schema_path.read_text(encoding="utf-8"))
@@ -210,7 +221,7 @@ def validate(target: str, schema_path: Path | None, json_path: Path | None, cap:
         if schema.get("foreignKeys"):
             _log("Note: foreign keys are checked only when validating by dataset slug.")
     else:
-        catalogue = load_catalogue(root)
+        catalogue = publisher.load_catalogue()
         if target not in catalogue:
             raise ConfigError(
                 f"{target!r} is neither a file nor a dataset "
@@ -257,7 +268,12 @@ def _progress_listener(stack: contextlib.ExitStack) -> Callable[[Any], None]:
 
 
 def _publish(
-    slugs: tuple[str, ...], portal_url: str | None, dry_run: bool, fan_out: bool, verbose: bool
+    slugs: tuple[str, ...],
+    portal_url: str | None,
+    dry_run: bool,
+    fan_out: bool,
+    verbose: bool,
+    profile: str | None = None,
 ) -> list[Any]:
     from .orchestrate.entry import connect_prefect, quiet_console, run_publish
     from .orchestrate.progress import listening
@@ -270,7 +286,7 @@ def _publish(
         quiet_console()
     with contextlib.ExitStack() as stack:
         stack.enter_context(listening(_progress_listener(stack)))
-        return run_publish(list(slugs), dry_run, fan_out)
+        return run_publish(list(slugs), dry_run, fan_out, profile)
 
 
 def _report_outcomes(outcomes: list[Any]) -> None:
@@ -286,6 +302,7 @@ def _report_outcomes(outcomes: list[Any]) -> None:
 
 _run_options = [
     click.argument("slugs", nargs=-1),
+    _profile_option,
     click.option(
         "--portal-url",
         default=None,
@@ -309,26 +326,36 @@ def _with_run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @main.command("plan")
 @_with_run_options
 @_fail_on_odp_errors
-def plan_cmd(slugs: tuple[str, ...], portal_url: str | None, fan_out: bool, verbose: bool) -> None:
+def plan_cmd(
+    slugs: tuple[str, ...],
+    profile: str | None,
+    portal_url: str | None,
+    fan_out: bool,
+    verbose: bool,
+) -> None:
     """Show what publishing would change on the portal; writes nothing.
 
-    SLUGS default to the whole catalogue. Runs the publish flows with dry_run.
+    SLUGS (CKAN names) default to the whole catalogue. Runs the publish flows with dry_run.
     """
-    _report_outcomes(_publish(slugs, portal_url, True, fan_out, verbose))
+    _report_outcomes(_publish(slugs, portal_url, True, fan_out, verbose, profile))
 
 
 @main.command("publish")
 @_with_run_options
 @_fail_on_odp_errors
 def publish_cmd(
-    slugs: tuple[str, ...], portal_url: str | None, fan_out: bool, verbose: bool
+    slugs: tuple[str, ...],
+    profile: str | None,
+    portal_url: str | None,
+    fan_out: bool,
+    verbose: bool,
 ) -> None:
     """Gather, validate and publish datasets (default: the whole catalogue).
 
     Runs the flow publish-dataset (one slug) or publish-catalogue. Exits 1 if any
     dataset failed (the others are still published), 2 if the portal was unreachable.
     """
-    _report_outcomes(_publish(slugs, portal_url, False, fan_out, verbose))
+    _report_outcomes(_publish(slugs, portal_url, False, fan_out, verbose, profile))
 
 
 @main.command("versions")
@@ -337,10 +364,11 @@ def publish_cmd(
     "--portal-url", default=None, help="CKAN base URL (default: $ODP_CKAN_URL, local portal)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_profile_option
 @_fail_on_odp_errors
-def versions_cmd(slug: str, portal_url: str | None, as_json: bool) -> None:
+def versions_cmd(slug: str, portal_url: str | None, as_json: bool, profile: str | None) -> None:
     """List the versions the portal holds for a dataset, with sha256 and download URL."""
-    target = publish_target(portal_url)
+    target = publish_target(portal_url, profile=load_profile(profile))
     versions = list_versions(portal_client(target), slug)
     if as_json:
         click.echo(json.dumps(versions, indent=2, ensure_ascii=False))
@@ -360,7 +388,7 @@ def demo(port: int | None) -> None:
     layout = Layout.default("local", port)
     manager.up(layout, _log)
     click.echo(f"Portal: {layout.url}")
-    click.echo(f"Group:  {layout.url}/group/digitale-daten")
+    click.echo(f"Group:  {layout.url}/group/{load_profile().group.name}")
     server = PrefectServer.default()
     started = prefect_server.start(server)
     click.echo(f"Prefect: {server.ui_url}" + (" (started)" if started else ""))

@@ -9,11 +9,12 @@ import frictionless
 import pandas as pd
 import pytest
 
-from opendata_pipeline.catalogue import load_catalogue, publish_order
+from opendata_pipeline.catalogue import publish_order
 from opendata_pipeline.gather.core import GatherContext, gather_dataset
+from opendata_pipeline.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = load_catalogue(ROOT)
+CATALOGUE = load_profile().load_catalogue()
 
 
 @pytest.fixture(scope="module")

@@ -8,18 +8,18 @@ import yaml
 from prefect.flows import load_flow_from_entrypoint
 from prefect.states import Failed
 
-from opendata_pipeline.catalogue import load_catalogue
 from opendata_pipeline.errors import PortalUnavailable
 from opendata_pipeline.localportal.layout import project_root
 from opendata_pipeline.orchestrate.runs import _waves
 from opendata_pipeline.orchestrate.staging import Checked, Staged
 from opendata_pipeline.orchestrate.summary import DatasetOutcome, artifact_key, catalogue_markdown
 from opendata_pipeline.orchestrate.tasks import transient_only, validation_cache_key
+from opendata_pipeline.profile import load_profile
 from opendata_pipeline.validate.report import Report
 from opendata_pipeline.validate.step import ValidationFailed
 
 ROOT = project_root()
-CATALOGUE = load_catalogue(ROOT)
+CATALOGUE = load_profile().load_catalogue()
 
 
 def test_only_transient_errors_are_retried() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from opendata_pipeline.catalogue import load_catalogue
 from opendata_pipeline.gather.core import GatherContext
+from opendata_pipeline.profile import load_profile
 from opendata_pipeline.validate.step import needed_for, validate_datasets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,7 +17,7 @@ ODP = str(Path(sys.executable).parent / "odp")
 
 
 def test_shipped_catalogue_validates() -> None:
-    catalogue = load_catalogue(ROOT)
+    catalogue = load_profile().load_catalogue()
     results = validate_datasets(catalogue, sorted(catalogue), GatherContext(ROOT))
     assert {s: (r.report.valid, r.report.rows) for s, r in results.items()} == {
         "modellregionen": (True, 5),
@@ -37,7 +38,7 @@ def test_dangling_region_is_a_foreign_key_error(tmp_path: Path) -> None:
         )
         + "\n"
     )
-    catalogue = load_catalogue(tmp_path)
+    catalogue = load_catalogue(tmp_path, defaults=load_profile().dataset_defaults())
     results = validate_datasets(catalogue, ["veranstaltungen", "projekte"], GatherContext(tmp_path))
     events = results["veranstaltungen"].report
     assert [f.key() for f in events.findings] == [(5, "region_id", "foreign-key")]

@@ -1,4 +1,4 @@
-"""Create the publishing organization, theme group, publisher and its token (idempotent)."""
+"""Create the publisher, its token and the local profiles' organizations and groups (idempotent)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from typing import Any
 import yaml
 
 from ..ckan_client import CkanClient
-from ..errors import PortalRejected
+from ..errors import ConfigError, PortalRejected
+from ..profile import PublisherProfile, load_profile, profiles_dir
 from .layout import Layout, write_secret
 
 ADMIN_USER = "odp-admin"
 
 
 def load_spec(layout: Layout) -> dict[str, Any]:
-    """Read what to create from ``portal/bootstrap.yaml``."""
+    """Read the publishing user to create from ``portal/bootstrap.yaml``."""
     path: Path = layout.root / "portal" / "bootstrap.yaml"
     spec: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return spec
@@ -66,23 +67,41 @@ def _exists(client: CkanClient, action: str, **data: Any) -> bool:
         return False
 
 
+def local_profiles(log: Callable[[str], None] = print) -> list[PublisherProfile]:
+    """The profiles in ``profiles/`` that publish to the local portal (``portal_url: null``)."""
+    found = []
+    for path in sorted(profiles_dir().glob("*.yaml")):
+        try:
+            profile = load_profile(str(path))
+        except ConfigError as exc:
+            log(f"Skipping profile {path.name}: {exc}")
+            continue
+        if profile.portal_url is None:
+            found.append(profile)
+    return found
+
+
 def bootstrap(layout: Layout, log: Callable[[str], None] = print) -> None:
-    """Make sure organization, group, publisher (editor) and publisher token exist."""
-    spec = load_spec(layout)
+    """Make sure the publisher, its token and each local profile's organization and group exist.
+
+    The publisher becomes editor of every such organization and member of its group.
+    """
+    pub = load_spec(layout)["publisher"]
     admin = CkanClient(layout.url, _ensure_admin_token(layout))
-    org, group, pub = spec["organization"], spec["group"], spec["publisher"]
-    if not _exists(admin, "organization_show", id=org["name"]):
-        log(f"Creating organization {org['name']}")
-        admin.call("organization_create", **org)
-    if not _exists(admin, "group_show", id=group["name"]):
-        log(f"Creating group {group['name']} ({group['title']})")
-        admin.call("group_create", **group)
     if not _exists(admin, "user_show", id=pub["name"]):
-        log(f"Creating publishing user {pub['name']} (editor of {org['name']})")
+        log(f"Creating publishing user {pub['name']}")
         admin.call("user_create", password=secrets.token_urlsafe(24), **pub)
-    admin.call("organization_member_create", id=org["name"], username=pub["name"], role="editor")
-    # Group members may add their datasets to the group; nothing more.
-    admin.call("group_member_create", id=group["name"], username=pub["name"], role="member")
+    for profile in local_profiles(log):
+        org, group = profile.organization, profile.group
+        if not _exists(admin, "organization_show", id=org.name):
+            log(f"Creating organization {org.name} (profile {profile.name})")
+            admin.call("organization_create", **org.model_dump())
+        if not _exists(admin, "group_show", id=group.name):
+            log(f"Creating group {group.name} ({group.title})")
+            admin.call("group_create", **group.model_dump())
+        admin.call("organization_member_create", id=org.name, username=pub["name"], role="editor")
+        # Group members may add their datasets to the group; nothing more.
+        admin.call("group_member_create", id=group.name, username=pub["name"], role="member")
     if not layout.publisher_token_file.exists():
         token = admin.call("api_token_create", user=pub["name"], name="odp-publisher")["token"]
         write_secret(layout.publisher_token_file, token)

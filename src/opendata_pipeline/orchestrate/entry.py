@@ -44,7 +44,9 @@ def quiet_console(level: str = "WARNING") -> None:
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", level)
 
 
-def run_publish(datasets: list[str], dry_run: bool, fan_out: bool = False) -> list[DatasetOutcome]:
+def run_publish(
+    datasets: list[str], dry_run: bool, fan_out: bool = False, profile: str | None = None
+) -> list[DatasetOutcome]:
     """Run ``publish-dataset`` (one slug) or ``publish-catalogue`` and return the outcomes.
 
     Raises:
@@ -55,10 +57,16 @@ def run_publish(datasets: list[str], dry_run: bool, fan_out: bool = False) -> li
     flows = load_flows()
     state: Any
     if len(datasets) == 1 and not fan_out:
-        state = flows.publish_dataset(dataset=datasets[0], dry_run=dry_run, return_state=True)
+        state = flows.publish_dataset(
+            dataset=datasets[0], dry_run=dry_run, profile=profile, return_state=True
+        )
     else:
         state = flows.publish_catalogue(
-            datasets=datasets or None, dry_run=dry_run, fan_out=fan_out, return_state=True
+            datasets=datasets or None,
+            dry_run=dry_run,
+            fan_out=fan_out,
+            profile=profile,
+            return_state=True,
         )
     result = state.result(raise_on_failure=False)
     if isinstance(result, RunFailed):

@@ -56,7 +56,7 @@ def run_wave_as_deployments(run: CatalogueRun, wave: list[str], poll: float = 1.
         try:
             flow_run: FlowRun = run_deployment(  # type: ignore[assignment]
                 deployment_name(slug),
-                parameters={"dataset": slug, "dry_run": run.dry_run},
+                parameters={"dataset": slug, "dry_run": run.dry_run, "profile": run.profile},
                 timeout=0,
             )
         except Exception as exc:  # Prefect raises ObjectNotFound for an unknown deployment

@@ -15,3 +15,11 @@ DatasetSlug = Annotated[
         description="Dataset slug: the CKAN name, folder under datasets/ and schema stem.",
     ),
 ]
+
+ProfileRef = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_./-]{1,300}$",
+        description="Publisher profile: a name in profiles/ or a path to a profile YAML file.",
+    ),
+]

@@ -5,17 +5,15 @@ The flows in ``flows/`` call these helpers; the work itself happens in tasks.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectFuture, wait
 
-from ..catalogue import DatasetSpec, foreign_key_targets, load_catalogue, publish_order
+from ..catalogue import DatasetSpec, foreign_key_targets, publish_order
 from ..errors import ConfigError, TerminalError
-from ..localportal.layout import project_root
+from ..profile import load_profile
 from ..publish.connect import publish_target
 from ..publish.settings import PublishTarget
 from ..validate.step import needed_for
@@ -61,6 +59,7 @@ class CatalogueRun:
     checked: dict[str, Checked] = field(default_factory=dict)
     outcomes: dict[str, DatasetOutcome] = field(default_factory=dict)
     progress: Progress | None = None
+    profile: str | None = None
 
     def references(self, slug: str) -> list[Checked] | str:
         """The validated tables ``slug``'s foreign keys point at, or why they are missing."""
@@ -154,18 +153,19 @@ class CatalogueRun:
         return outcomes
 
 
-def catalogue_root() -> Path:
-    """Where ``datasets/`` and ``schemas/`` are: $ODP_CATALOGUE_ROOT, else the checkout."""
-    return Path(os.environ.get("ODP_CATALOGUE_ROOT") or project_root())
+def start_run(
+    datasets: list[str] | None, dry_run: bool, profile: str | None = None
+) -> CatalogueRun:
+    """Load the publisher's profile and catalogue; order the datasets in waves.
 
-
-def start_run(datasets: list[str] | None, dry_run: bool) -> CatalogueRun:
-    """Load the catalogue and settings; order the datasets (and what they reference) in waves.
+    Args:
+        profile: a profile name or file (default: $ODP_PROFILE, else ``default``).
 
     Raises:
         ConfigError: an unknown dataset was asked for, or settings are missing.
     """
-    catalogue = load_catalogue(catalogue_root())
+    publisher = load_profile(profile)
+    catalogue = publisher.load_catalogue()
     requested = list(datasets or catalogue)
     unknown = sorted(set(requested) - catalogue.keys())
     if unknown:
@@ -174,7 +174,8 @@ def start_run(datasets: list[str] | None, dry_run: bool) -> CatalogueRun:
         )
     order = needed_for(catalogue, requested)
     waves = _waves(catalogue, order)
-    run = CatalogueRun(catalogue, requested, publish_target(secrets=block_secret), dry_run, waves)
+    target = publish_target(secrets=block_secret, profile=publisher)
+    run = CatalogueRun(catalogue, requested, target, dry_run, waves, profile=profile)
     run.progress = Progress(len(requested), artifact_key("progress", "publish"))
     return run
 

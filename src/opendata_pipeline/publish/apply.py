@@ -39,7 +39,7 @@ def ensure_group(client: CkanClient, release: Release) -> None:
     except PortalNotFound:
         pass
     try:
-        client.call("group_create", name=target.group, title=target.group_title)
+        client.call("group_create", name=target.group, title=target.group_title or target.group)
     except PortalRejected as exc:
         raise PortalRejected(
             f"group {target.group!r} does not exist and this token may not create it; "

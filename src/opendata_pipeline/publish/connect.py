@@ -6,34 +6,43 @@ import os
 
 from ..ckan_client import CkanClient
 from ..localportal.layout import Layout
+from ..profile import PublisherProfile, load_profile
 from .settings import URL_BLOCK, PublishTarget, SecretLookup, resolve_token
 
 
 def portal_url(
-    explicit: str | None = None, instance: str = "local", secrets: SecretLookup | None = None
+    explicit: str | None = None,
+    instance: str = "local",
+    secrets: SecretLookup | None = None,
+    profile: PublisherProfile | None = None,
 ) -> str:
-    """The portal URL: explicit, $ODP_CKAN_URL, a Secret block ($ODP_CKAN_URL_BLOCK), local."""
-    url = explicit or os.environ.get("ODP_CKAN_URL")
+    """The portal URL: explicit, $ODP_CKAN_URL, the profile's, a Secret block, the local portal."""
+    url = explicit or os.environ.get("ODP_CKAN_URL") or (profile.portal_url if profile else None)
     if not url and secrets is not None:
         url = secrets(os.environ.get("ODP_CKAN_URL_BLOCK") or URL_BLOCK)
     return (url or Layout.default(instance).url).strip()
 
 
 def publish_target(
-    explicit_url: str | None = None, instance: str = "local", secrets: SecretLookup | None = None
+    explicit_url: str | None = None,
+    instance: str = "local",
+    secrets: SecretLookup | None = None,
+    profile: PublisherProfile | None = None,
 ) -> PublishTarget:
-    """The target portal (see ``portal_url``), organization and group from the environment."""
-    overrides = {
-        key: os.environ[env]
-        for key, env in (
-            ("organization", "ODP_ORGANIZATION"),
-            ("group", "ODP_GROUP"),
-            ("group_title", "ODP_GROUP_TITLE"),
-        )
-        if os.environ.get(env)
-    }
-    url = portal_url(explicit_url, instance, secrets)
-    return PublishTarget.model_validate({"portal_url": url, **overrides})
+    """Where the publisher of ``profile`` (default: ``load_profile()``) publishes.
+
+    Raises:
+        ConfigError: the profile is missing or invalid.
+    """
+    profile = profile or load_profile()
+    return PublishTarget(
+        portal_url=portal_url(explicit_url, instance, secrets, profile),
+        organization=profile.organization.name,
+        group=profile.group.name,
+        group_title=profile.group.title,
+        token_env=profile.token.env,
+        token_block=profile.token.block,
+    )
 
 
 def portal_client(
@@ -42,5 +51,5 @@ def portal_client(
     """A client with the publisher's token (environment, token file, Secret block, local file)."""
     layout = Layout.default(instance)
     local = layout.publisher_token_file if target.portal_url == layout.url else None
-    token = resolve_token(token_file=local, secrets=secrets)
+    token = resolve_token(target.token_env, local, secrets, target.token_block)
     return CkanClient(target.portal_url, token.get_secret_value())

@@ -18,12 +18,16 @@ class PublishTarget(BaseModel):
 
     portal_url: str
     """Base URL of the CKAN portal, e.g. http://127.0.0.1:5050."""
-    organization: str = "digitale-modellregionen-nrw"
+    organization: str
     """CKAN organization (name) that owns the datasets."""
-    group: str = "digitale-daten"
+    group: str
     """CKAN group (name) every dataset joins: the portal's theme users browse."""
-    group_title: str = "Digitale Daten"
-    """Title used when the group has to be created."""
+    group_title: str = ""
+    """Title used when the group has to be created (default: the name)."""
+    token_env: str = "ODP_CKAN_TOKEN"  # noqa: S105 - a variable's name, not a secret
+    """Environment variable with the API token (the token itself is never part of settings)."""
+    token_block: str = "odp-ckan-token"  # noqa: S105 - a block name, not a secret
+    """Prefect Secret block with the API token."""
     full_text_max_rows: int = 200_000
     """DataStore tables above this size get no full-text column (it costs ~25 s/1M rows)."""
 
@@ -39,12 +43,13 @@ def resolve_token(
     env: str = "ODP_CKAN_TOKEN",
     token_file: Path | None = None,
     secrets: SecretLookup | None = None,
+    block: str = TOKEN_BLOCK,
 ) -> SecretStr:
     """Find the CKAN API token: environment, token file, Prefect Secret block, local portal.
 
     Args:
-        secrets: reads a secret by name; the block name is $ODP_CKAN_TOKEN_BLOCK or
-            ``odp-ckan-token``.
+        env: the environment variable; ``<env>_FILE`` may name a file with the token.
+        secrets: reads a secret by name; the block name is ``$<env>_BLOCK`` or ``block``.
 
     Raises:
         ConfigError: no token was found; the message names every place looked at.
@@ -58,7 +63,7 @@ def resolve_token(
     if file_env and Path(file_env).is_file():
         return SecretStr(Path(file_env).read_text(encoding="utf-8").strip())
     if secrets is not None:
-        block = os.environ.get(env + "_BLOCK") or TOKEN_BLOCK
+        block = os.environ.get(env + "_BLOCK") or block
         looked.append(f"Prefect Secret block {block!r}")
         found = secrets(block)
         if found:
