@@ -30,6 +30,7 @@ def publish_dataset(
     run = start_run([dataset], dry_run, profile)
     for wave in run.waves:
         run.collect([run.submit(slug) for slug in wave])
+    run.refresh_package()
     return run.finish()[0]
 
 
@@ -55,4 +56,5 @@ def publish_catalogue(
             run_wave_as_deployments(run, wave)
         else:
             run.collect([run.submit(slug) for slug in wave])
+    run.refresh_package()
     return run.finish()

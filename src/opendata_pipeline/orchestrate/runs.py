@@ -13,7 +13,7 @@ from prefect.futures import PrefectFuture, wait
 
 from ..catalogue import DatasetSpec, foreign_key_targets, publish_order
 from ..errors import ConfigError, TerminalError
-from ..profile import load_profile
+from ..profile import PublisherProfile, load_profile
 from ..publish.connect import publish_target
 from ..publish.settings import PublishTarget
 from ..validate.step import needed_for
@@ -60,6 +60,9 @@ class CatalogueRun:
     outcomes: dict[str, DatasetOutcome] = field(default_factory=dict)
     progress: Progress | None = None
     profile: str | None = None
+    """The profile as the run was asked for it (passed on to fanned-out runs)."""
+    publisher: PublisherProfile | None = None
+    package_error: str | None = None
 
     def references(self, slug: str) -> list[Checked] | str:
         """The validated tables ``slug``'s foreign keys point at, or why they are missing."""
@@ -133,6 +136,16 @@ class CatalogueRun:
         if self.progress is not None and outcome.dataset in self.requested:
             self.progress.advance(outcome)
 
+    def refresh_package(self) -> None:
+        """Refresh the catalogue-level Data Package from what the portal now holds."""
+        assert self.publisher is not None
+        future = tasks.catalogue_package.submit(
+            self.publisher, self.catalogue, self.target, self.dry_run
+        )
+        future.wait()
+        if future.state.is_failed():
+            self.package_error = str(future.state.message or "failed")
+
     def finish(self) -> list[DatasetOutcome]:
         """Publish the run's summary artifacts; raise if any requested dataset failed.
 
@@ -150,6 +163,8 @@ class CatalogueRun:
         )
         if any(o.status == "failed" for o in outcomes):
             raise RunFailed(outcomes)
+        if self.package_error:
+            raise TerminalError(f"catalogue data package not refreshed: {self.package_error}")
         return outcomes
 
 
@@ -175,7 +190,9 @@ def start_run(
     order = needed_for(catalogue, requested)
     waves = _waves(catalogue, order)
     target = publish_target(secrets=block_secret, profile=publisher)
-    run = CatalogueRun(catalogue, requested, target, dry_run, waves, profile=profile)
+    run = CatalogueRun(
+        catalogue, requested, target, dry_run, waves, profile=profile, publisher=publisher
+    )
     run.progress = Progress(len(requested), artifact_key("progress", "publish"))
     return run
 

@@ -21,6 +21,8 @@ from .. import __version__
 from ..catalogue import DatasetSpec
 from ..ckan_client import CkanClient
 from ..errors import OdpError
+from ..profile import PublisherProfile
+from ..publish.catalogue_package import PackageResult, publish_package
 from ..publish.connect import portal_client
 from ..publish.runner import PublishResult, publish_release
 from ..publish.settings import PublishTarget
@@ -152,4 +154,29 @@ def apply(
             f"download: {result.version_url or '-'}"
         ),
     )
+    return result
+
+
+@task(name="catalogue package", **RETRIES)
+def catalogue_package(
+    profile: PublisherProfile,
+    catalogue: dict[str, DatasetSpec],
+    target: PublishTarget,
+    dry_run: bool,
+) -> PackageResult:
+    """Refresh the Data Package that lists every published dataset of the publisher."""
+    result = publish_package(_client(target), profile, target, catalogue, dry_run)
+    get_run_logger().info(
+        "catalogue package %s: %s (%d datasets)",
+        profile.package_name,
+        result.action,
+        result.members,
+    )
+    if result.download_url:
+        create_link_artifact(
+            result.download_url,
+            link_text=f"datapackage.json of {profile.package_name}",
+            key=artifact_key("package", profile.package_name),
+            description=f"Catalogue data package ({result.action}, {result.members} datasets)",
+        )
     return result

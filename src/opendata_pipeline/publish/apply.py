@@ -86,15 +86,33 @@ def _package_update(
     return update
 
 
-def _references(client: CkanClient, release: Release) -> dict[str, str]:
-    """Current CSV URLs of the datasets this one's foreign keys point at."""
-    urls = {}
+def _without_foreign_keys(schema: dict[str, Any]) -> dict[str, Any]:
+    # A referenced table's own foreign keys point at tables this package does not list.
+    return {k: v for k, v in schema.items() if k != "foreignKeys"}
+
+
+def _references(client: CkanClient, release: Release) -> list[artifacts.Reference]:
+    """The versions of the datasets this one's foreign keys point at, as published now.
+
+    Each is pinned to its archived copy and the schema it has now (inlined), so the
+    data package stays valid when they publish new versions.
+    """
+    found = []
     for slug in sorted(foreign_key_targets(release.schema) - {release.slug}):
         target = read_state(client, slug, datastore_status=False)
-        data = target.current.get("data")
-        if data and target.version:
-            urls[slug] = data["url"]
-    return urls
+        schema = target.current.get("schema")
+        archive = target.archive_for(target.version) if target.version else None
+        if archive and schema:
+            found.append(
+                artifacts.Reference(
+                    slug,
+                    archive["url"],
+                    _without_foreign_keys(download_json(client, schema["url"])),
+                    target.version,
+                    archive.get("sha256"),
+                )
+            )
+    return found
 
 
 def _changelog_entry(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -75,6 +76,35 @@ def resource_meta(role: str, spec: DatasetSpec, version: str | None = None) -> d
     return meta
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A published table another dataset's foreign keys point at."""
+
+    name: str
+    """Its CKAN name (the resource name foreign keys use)."""
+    data_url: str
+    schema: dict[str, Any]
+    version: str | None = None
+    sha256: str | None = None
+
+    def resource(self) -> dict[str, Any]:
+        """The Data Package resource for this table."""
+        found: dict[str, Any] = {
+            "name": self.name,
+            "path": self.data_url,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": self.schema,
+        }
+        if self.version:
+            found["version"] = self.version
+        if self.sha256:
+            found["hash"] = f"sha256:{self.sha256}"
+        return found
+
+
 def datapackage(
     spec: DatasetSpec,
     schema: dict[str, Any],
@@ -84,12 +114,12 @@ def datapackage(
     size: int,
     provenance: list[dict[str, Any]],
     published_at: str,
-    references: dict[str, str],
+    references: list[Reference],
 ) -> dict[str, Any]:
     """A Frictionless Data Package describing the current version.
 
-    ``references`` maps datasets this one's foreign keys name to their current CSV URL,
-    so that the package validates with its foreign keys.
+    ``references`` are the tables this one's foreign keys name, so that the package
+    validates (``frictionless validate <URL>``) with its foreign keys.
     """
     resources: list[dict[str, Any]] = [
         {
@@ -104,10 +134,7 @@ def datapackage(
             "schema": schema,
         }
     ]
-    for name, url in sorted(references.items()):
-        resources.append(
-            {"name": name, "path": url, "profile": "tabular-data-resource", "format": "csv"}
-        )
+    resources.extend(ref.resource() for ref in sorted(references, key=lambda r: r.name))
     return {
         "profile": "tabular-data-package",
         "name": spec.slug,

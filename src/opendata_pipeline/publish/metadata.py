@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..catalogue import DatasetSpec
+from ..catalogue import DatasetSpec, Dcat, License
 from .settings import PublishTarget
 
 EU_THEME = "http://publications.europa.eu/resource/authority/data-theme/"
@@ -39,9 +39,8 @@ def _json_list(values: list[str]) -> str | None:
     return json.dumps(values) if values else None
 
 
-def desired_extras(spec: DatasetSpec) -> dict[str, str]:
-    """Return the extras (key -> string value) the declaration implies."""
-    d = spec.dcat
+def dcat_extras(d: Dcat, license_: License) -> dict[str, str]:
+    """The DCAT-AP.de extras (key -> string value) of DCAT properties and a licence."""
     values: dict[str, str | None] = {
         "contributorID": _json_list(d.contributor_ids),
         "politicalGeocodingURI": _json_list(d.political_geocoding_uris),
@@ -57,11 +56,15 @@ def desired_extras(spec: DatasetSpec) -> dict[str, str]:
         "publisher_url": d.publisher.url,
         "publisher_type": d.publisher.type,
         "references": _json_list(d.references),
-        "license_uri": spec.license.uri,
-        "licenseAttributionByText": spec.license.attribution,
-        "odp_slug": spec.slug,
+        "license_uri": license_.uri,
+        "licenseAttributionByText": license_.attribution,
     }
     return {k: v for k, v in values.items() if v}
+
+
+def desired_extras(spec: DatasetSpec) -> dict[str, str]:
+    """Return the extras (key -> string value) the declaration implies."""
+    return {**dcat_extras(spec.dcat, spec.license), "odp_slug": spec.slug}
 
 
 def desired_package(spec: DatasetSpec, target: PublishTarget) -> dict[str, Any]:
