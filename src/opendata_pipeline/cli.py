@@ -72,11 +72,21 @@ _port_option = click.option(
 @portal.command("up")
 @_name_option
 @_port_option
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    help="Also create this profile's organization and group (repeatable; profiles/ always).",
+)
 @_fail_on_odp_errors
-def portal_up(name: str, port: int | None) -> None:
-    """Install, start and bootstrap the portal; print its URL."""
+def portal_up(name: str, port: int | None, profiles: tuple[str, ...]) -> None:
+    """Install, start and bootstrap the portal; print its URL.
+
+    Creates the organization and theme group of every profile in profiles/ that
+    publishes to the local portal, and the publishing user as their editor.
+    """
     layout = Layout.default(name, port)
-    manager.up(layout, _log)
+    manager.up(layout, _log, profiles)
     click.echo(layout.url)
 
 

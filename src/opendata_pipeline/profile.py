@@ -220,6 +220,7 @@ def load_profile(name: str | None = None) -> PublisherProfile:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     try:
-        return PublisherProfile.model_validate({**raw, "name": path.stem, "path": path})
+        name = path.parent.name if path.stem == "profile" else path.stem
+        return PublisherProfile.model_validate({**raw, "name": name, "path": path})
     except ValidationError as exc:
         raise ConfigError(f"{path}: invalid publisher profile:\n{exc}") from None

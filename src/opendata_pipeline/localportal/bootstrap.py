@@ -81,8 +81,13 @@ def local_profiles(log: Callable[[str], None] = print) -> list[PublisherProfile]
     return found
 
 
-def bootstrap(layout: Layout, log: Callable[[str], None] = print) -> None:
+def bootstrap(
+    layout: Layout, log: Callable[[str], None] = print, extra: tuple[str, ...] = ()
+) -> None:
     """Make sure the publisher, its token and each local profile's organization and group exist.
+
+    Args:
+        extra: more profiles (names or files) to set up, wherever they live.
 
     The publisher becomes editor of every such organization and member of its group.
     """
@@ -91,7 +96,7 @@ def bootstrap(layout: Layout, log: Callable[[str], None] = print) -> None:
     if not _exists(admin, "user_show", id=pub["name"]):
         log(f"Creating publishing user {pub['name']}")
         admin.call("user_create", password=secrets.token_urlsafe(24), **pub)
-    for profile in local_profiles(log):
+    for profile in [*local_profiles(log), *(load_profile(p) for p in extra)]:
         org, group = profile.organization, profile.group
         if not _exists(admin, "organization_show", id=org.name):
             log(f"Creating organization {org.name} (profile {profile.name})")

@@ -265,14 +265,21 @@ def status(layout: Layout) -> Status:
     )
 
 
-def up(layout: Layout, log: Log = print) -> None:
-    """Install, configure, start and bootstrap the portal; quick when it already runs."""
+def up(layout: Layout, log: Log = print, profiles: tuple[str, ...] = ()) -> None:
+    """Install, configure, start and bootstrap the portal; quick when it already runs.
+
+    Args:
+        profiles: more publisher profiles (names or files) whose organization and group
+            to create, besides those in ``profiles/`` that publish locally.
+    """
     from .bootstrap import bootstrap
 
     if _pid(layout) and status_show(layout) and layout.publisher_token_file.exists():
+        if profiles:
+            bootstrap(layout, log, profiles)
         return
     ensure_services(log)
     ensure_venv(layout, log)
     ensure_config(layout, log)
     start(layout, log)
-    bootstrap(layout, log)
+    bootstrap(layout, log, profiles)
