@@ -226,13 +226,14 @@ def _read_schema(path: Path, mtime_ns: int) -> dict[str, Any]:
 
 def load_dataset(
     folder: Path,
-    schemas_dir: Path,
+    schemas_dirs: list[Path],
     defaults: CatalogueDefaults | None = None,
     renames: dict[str, str] | None = None,
 ) -> DatasetSpec:
     """Read ``folder/dataset.yaml``; the slug is the folder name (after the publisher's prefix).
 
     Args:
+        schemas_dirs: folders searched in order for ``<folder name>.schema.json``.
         defaults: fields inherited from the publisher profile.
         renames: folder name -> CKAN name of the catalogue's datasets (for foreign keys).
 
@@ -250,10 +251,14 @@ def load_dataset(
     if raw.setdefault("slug", folder.name) != folder.name:
         raise ConfigError(f"{path}: slug {raw['slug']!r} differs from folder name {folder.name!r}")
     raw = _merged(defaults.fields, {**raw, "slug": defaults.name_prefix + folder.name})
-    default = schemas_dir / f"{folder.name}.schema.json"
-    schema_path = (folder / raw["schema"]).resolve() if raw.get("schema") else default
-    if schema_path.resolve() != default.resolve():
-        raise ConfigError(f"{path}: schema must be {default} (the slug names the schema)")
+    candidates = [d / f"{folder.name}.schema.json" for d in schemas_dirs]
+    schema_path = next((c for c in candidates if c.exists()), candidates[0])
+    if raw.get("schema"):
+        declared = (folder / raw["schema"]).resolve()
+        if declared not in {c.resolve() for c in candidates}:
+            raise ConfigError(
+                f"{path}: schema must be {schema_path} (the folder name names the schema)"
+            )
     try:
         spec = DatasetSpec.model_validate(
             {**raw, "folder": folder, "schema_path": schema_path, "renames": renames or {}}
@@ -266,12 +271,12 @@ def load_dataset(
 
 
 def load_catalogue(
-    root: Path, schemas_dir: Path | None = None, defaults: CatalogueDefaults | None = None
+    root: Path, schemas_dirs: list[Path] | None = None, defaults: CatalogueDefaults | None = None
 ) -> dict[str, DatasetSpec]:
     """Load every dataset under ``root/datasets`` (CKAN name -> declaration).
 
     Args:
-        schemas_dir: where the Table Schemas are (default ``root/schemas``).
+        schemas_dirs: where the Table Schemas are, searched in order (default ``root/schemas``).
         defaults: what the declarations inherit from their publisher.
 
     Raises:
@@ -282,7 +287,8 @@ def load_catalogue(
         raise ConfigError(f"{root}: no datasets/ folder (the catalogue root holds datasets/)")
     folders = sorted(p for p in (root / "datasets").iterdir() if (p / "dataset.yaml").exists())
     renames = {f.name: defaults.name_prefix + f.name for f in folders}
-    specs = (load_dataset(f, schemas_dir or root / "schemas", defaults, renames) for f in folders)
+    dirs = schemas_dirs or [root / "schemas"]
+    specs = (load_dataset(f, dirs, defaults, renames) for f in folders)
     return {spec.slug: spec for spec in specs}
 
 

@@ -223,7 +223,8 @@ def validate(
     publisher = load_profile(profile)
     path = Path(target)
     if path.is_file():
-        schema_path = schema_path or publisher.schemas_dir / f"{path.stem}.schema.json"
+        candidates = [d / f"{path.stem}.schema.json" for d in publisher.schemas_dirs]
+        schema_path = schema_path or next((c for c in candidates if c.exists()), candidates[0])
         if not schema_path.exists():
             raise ConfigError(f"No schema for {path}: looked at {schema_path}; pass --schema.")
         schema = json.loads(schema_path.read_text(encoding="utf-8"))
@@ -366,6 +367,44 @@ def publish_cmd(
     dataset failed (the others are still published), 2 if the portal was unreachable.
     """
     _report_outcomes(_publish(slugs, portal_url, False, fan_out, verbose, profile))
+
+
+@main.group("init")
+def init_group() -> None:
+    """Start a new dataset or publisher profile (never overwrites a file)."""
+
+
+@init_group.command("dataset")
+@click.argument("slug")
+@click.option(
+    "--from",
+    "sample",
+    required=True,
+    help="Sample file (CSV, XLSX, JSON) or http(s) URL to infer the draft schema from.",
+)
+@_profile_option
+@_fail_on_odp_errors
+def init_dataset_cmd(slug: str, sample: str, profile: str | None) -> None:
+    """Write datasets/SLUG/dataset.yaml and a draft schema inferred from a sample."""
+    from .scaffold import init_dataset
+
+    publisher = load_profile(profile)
+    for path in init_dataset(publisher, slug, sample).files:
+        click.echo(f"wrote {path}")
+    name = publisher.catalogue.name_prefix + slug
+    click.echo(f"next: review the schema, then: odp validate {name} --profile {publisher.name}")
+
+
+@init_group.command("profile")
+@click.argument("name")
+@_fail_on_odp_errors
+def init_profile_cmd(name: str) -> None:
+    """Write profiles/NAME.yaml, a publisher profile to fill in."""
+    from .scaffold import init_profile
+
+    for path in init_profile(name).files:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: fill in the TODO values, then: odp init dataset <slug> --profile {name} ...")
 
 
 @main.command("versions")

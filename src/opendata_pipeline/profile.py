@@ -83,8 +83,9 @@ class CatalogueLocation(_Frozen):
 
     root: str = ".."
     """Folder holding ``datasets/`` (relative to the profile file)."""
-    schemas: str | None = None
-    """Folder of Table Schemas (default ``<root>/schemas``); may be another publisher's."""
+    schemas: list[str] = []
+    """Folders of Table Schemas, searched in order (relative to the profile file; default
+    ``<root>/schemas``); list a shared folder to reuse another publisher's schemas."""
     name_prefix: str = ""
     """Put before every dataset folder name to form the CKAN name, e.g. ``soest-``."""
     package: str | None = None
@@ -147,11 +148,11 @@ class PublisherProfile(_Frozen):
         return Path(env) if env else (self.path.parent / self.catalogue.root).resolve()
 
     @property
-    def schemas_dir(self) -> Path:
-        """The folder of Table Schemas."""
+    def schemas_dirs(self) -> list[Path]:
+        """The folders of Table Schemas, in search order (new schemas go to the first)."""
         if self.catalogue.schemas and not os.environ.get("ODP_CATALOGUE_ROOT"):
-            return (self.path.parent / self.catalogue.schemas).resolve()
-        return self.catalogue_root / "schemas"
+            return [(self.path.parent / d).resolve() for d in self.catalogue.schemas]
+        return [self.catalogue_root / "schemas"]
 
     @property
     def package_name(self) -> str:
@@ -180,7 +181,7 @@ class PublisherProfile(_Frozen):
         Raises:
             ConfigError: a declaration or schema is missing or invalid.
         """
-        return _load_catalogue(self.catalogue_root, self.schemas_dir, self.dataset_defaults())
+        return _load_catalogue(self.catalogue_root, self.schemas_dirs, self.dataset_defaults())
 
 
 def profiles_dir() -> Path:

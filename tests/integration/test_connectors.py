@@ -15,6 +15,7 @@ from opendata_pipeline.errors import ConfigError, TerminalError, TransientError
 from opendata_pipeline.gather.core import GatherContext, gather_dataset
 from opendata_pipeline.gather.http import FetchError, FetchUnavailable, HttpCache
 from opendata_pipeline.gather.readers import ReadError
+from opendata_pipeline.profile import load_profile
 from tests.httpserver import Reply, http_server
 from tests.portal_fixture import Portal
 from tests.specs import make_spec
@@ -211,13 +212,13 @@ def test_unknown_source_type_names_dataset_and_source(tmp_path: Path) -> None:
         "sources:\n  - type: ftp\n    url: ftp://example.invalid/x.csv\n"
     )
     with pytest.raises(ConfigError) as err:
-        load_dataset(folder, tmp_path / "schemas")
+        load_dataset(folder, [tmp_path / "schemas"])
     text = str(err.value)
     assert "kaputt/dataset.yaml" in text and "sources.0" in text and "'ftp'" in text
 
 
 def test_events_feed_served_over_http_gives_the_same_rows(tmp_path: Path) -> None:
-    local = load_dataset(ROOT / "datasets" / "veranstaltungen", ROOT / "schemas")
+    local = load_profile().load_catalogue()["veranstaltungen"]
     ics = (ROOT / "datasets" / "veranstaltungen" / "zukunft-in-nrw.ics").read_bytes()
     with http_server() as srv:
         url = srv.route("/zukunft.ics", Reply(body=ics, headers={"Content-Type": "text/calendar"}))

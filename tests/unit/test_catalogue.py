@@ -196,7 +196,7 @@ def test_contributing_example_is_a_valid_declaration(tmp_path: Path) -> None:
             {"fields": [{"name": "datum", "type": "date"}, {"name": "quelle", "type": "string"}]}
         )
     )
-    spec = load_dataset(folder, tmp_path / "schemas")
+    spec = load_dataset(folder, [tmp_path / "schemas"])
     result = gather_dataset(spec, GatherContext(tmp_path))
     assert result.frame.values.tolist() == [["2020-11-09", "Stadtverwaltung, Terminliste"]]
 
