@@ -75,10 +75,14 @@ def draft_schema(sample: str, slug: str) -> dict[str, Any]:
         ConfigError: frictionless cannot read the sample.
     """
     from frictionless import FrictionlessException, Resource
+    from frictionless.resources import TableResource
 
     try:
         resource = Resource.describe(sample)
-        assert isinstance(resource, Resource)
+        if not isinstance(resource, TableResource):
+            raise ConfigError(
+                f"{sample}: not a table (frictionless describes it as {resource.type})"
+            )
         rows = resource.read_rows()
     except FrictionlessException as exc:
         raise ConfigError(f"{sample}: cannot describe the sample: {exc}") from None
