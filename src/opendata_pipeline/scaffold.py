@@ -80,9 +80,7 @@ def draft_schema(sample: str, slug: str) -> dict[str, Any]:
     try:
         resource = Resource.describe(sample)
         if not isinstance(resource, TableResource):
-            raise ConfigError(
-                f"{sample}: not a table (frictionless describes it as {resource.type})"
-            )
+            raise ConfigError(f"{sample}: frictionless does not read it as a table")
         rows = resource.read_rows()
     except FrictionlessException as exc:
         raise ConfigError(f"{sample}: cannot describe the sample: {exc}") from None
