@@ -407,6 +407,23 @@ def init_profile_cmd(name: str) -> None:
     click.echo(f"next: fill in the TODO values, then: odp init dataset <slug> --profile {name} ...")
 
 
+@main.command("deployments")
+@_profile_option
+@_fail_on_odp_errors
+def deployments_cmd(profile: str | None) -> None:
+    """Print a Prefect deployment file for a publisher (its datasets on its schedules).
+
+    Save it and deploy: prefect deploy --all --prefect-file prefect.NAME.yaml
+    """
+    import yaml
+
+    from .orchestrate.deployments import prefect_file
+
+    publisher = load_profile(profile)
+    document = prefect_file(publisher, publisher.load_catalogue(), profile or publisher.name)
+    click.echo(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), nl=False)
+
+
 @main.command("versions")
 @click.argument("slug")
 @click.option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from prefect.flows import load_flow_from_entrypoint
@@ -99,3 +100,39 @@ def test_prefect_yaml_has_one_deployment_per_dataset_and_entrypoints_import() ->
         for slug, d in per_dataset.items()
         if slug != "veranstaltungen"
     )
+
+
+def test_prefect_yaml_is_what_the_default_profile_schedules() -> None:
+    """prefect.yaml's deployments are the default profile's (names, parameters, schedules)."""
+    from opendata_pipeline.orchestrate.deployments import deployments_for
+
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+
+    def shape(d: dict[str, Any]) -> tuple[Any, ...]:
+        schedules = [(s["cron"], s["timezone"]) for s in d.get("schedules", [])]
+        pool = d["work_pool"]["name"]
+        return d["name"], d["entrypoint"], d["parameters"], schedules, pool
+
+    generated = deployments_for(load_profile(), CATALOGUE)
+    assert sorted(map(shape, declared)) == sorted(map(shape, generated))
+    by_name = {d["name"]: shape(d)[3] for d in generated}
+    assert by_name["veranstaltungen"] == [("0 * * * *", "Europe/Berlin")]
+    assert by_name["projekte"] == [("15 5 * * *", "Europe/Berlin")]
+
+
+def test_another_publishers_deployments_carry_its_profile_and_schedule(tmp_path: Path) -> None:
+    from opendata_pipeline.orchestrate.deployments import deployments_for
+
+    soest = load_profile(str(ROOT / "examples" / "kreis-soest" / "profile.yaml"))
+    generated = {d["name"]: d for d in deployments_for(soest, soest.load_catalogue(), "soest.yaml")}
+    assert sorted(generated) == [
+        "catalogue-kreis-soest",
+        "kreis-soest-modellregionen",
+        "kreis-soest-veranstaltungen",
+    ]
+    events = generated["kreis-soest-veranstaltungen"]
+    assert events["parameters"] == {
+        "dataset": "kreis-soest-veranstaltungen",
+        "profile": "soest.yaml",
+    }
+    assert events["schedules"] == [{"cron": "30 5 * * *", "timezone": "Europe/Berlin"}]
