@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .ckan_client import CkanClient
 from .errors import ConfigError, OdpError
 from .gather.core import GatherContext
 from .gather.http import HttpCache
@@ -47,7 +48,7 @@ def _fail_on_odp_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="opendata-pipeline")
 def main() -> None:
-    """Gather, validate and publish the Digitale Modellregionen NRW open data to CKAN."""
+    """Gather, validate and publish open data to CKAN, one publisher profile at a time."""
 
 
 @main.group()
@@ -58,6 +59,7 @@ def portal() -> None:
 _name_option = click.option(
     "--name",
     default="local",
+    envvar="ODP_PORTAL_NAME",
     show_default=True,
     help="Instance name; databases are named after it.",
 )
@@ -422,6 +424,23 @@ def deployments_cmd(profile: str | None) -> None:
     publisher = load_profile(profile)
     document = prefect_file(publisher, publisher.load_catalogue(), profile or publisher.name)
     click.echo(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), nl=False)
+
+
+@main.command("package")
+@click.option("--portal-url", default=None, help="CKAN base URL (default: as for publish).")
+@_profile_option
+@_fail_on_odp_errors
+def package_cmd(portal_url: str | None, profile: str | None) -> None:
+    """Print the URL of the publisher's catalogue data package (datapackage.json)."""
+    from .publish.catalogue_package import ROLE
+
+    publisher = load_profile(profile)
+    target = publish_target(portal_url, profile=publisher)
+    pkg = CkanClient(target.portal_url).call("package_show", id=publisher.package_name)
+    urls = [r["url"] for r in pkg.get("resources", []) if r.get("odp_role") == ROLE]
+    if not urls:
+        raise ConfigError(f"{publisher.package_name} has no datapackage.json yet: run odp publish")
+    click.echo(urls[0])
 
 
 @main.command("versions")

@@ -43,7 +43,7 @@ class Organization(_Frozen):
     """The CKAN organization that owns the publisher's datasets."""
 
     name: CkanName
-    """CKAN name (URL part), e.g. ``kreis-soest``."""
+    """CKAN name (URL part), e.g. ``stadt-musterstadt``."""
     title: str
     """Display name."""
     description: str = ""
@@ -54,7 +54,7 @@ class ThemeGroup(_Frozen):
     """The CKAN group users browse to find the datasets (the portal's theme)."""
 
     name: CkanName
-    """CKAN name of the group, e.g. ``digitale-daten``."""
+    """CKAN name of the group, e.g. ``open-government``."""
     title: str
     """Display name, used when the group has to be created."""
     description: str = ""
@@ -87,7 +87,7 @@ class CatalogueLocation(_Frozen):
     """Folders of Table Schemas, searched in order (relative to the profile file; default
     ``<root>/schemas``); list a shared folder to reuse another publisher's schemas."""
     name_prefix: str = ""
-    """Put before every dataset folder name to form the CKAN name, e.g. ``soest-``."""
+    """Put before every dataset folder name to form the CKAN name, e.g. ``musterstadt-``."""
     package: str | None = None
     """CKAN name of the catalogue-level data package (default ``<organization>-datenpaket``)."""
 
@@ -117,7 +117,7 @@ class PublisherProfile(_Frozen):
     """One publisher: identity, DCAT-AP.de defaults, portal, catalogue and schedules."""
 
     title: str
-    """What the profile is, for messages (e.g. ``Kreis Soest``)."""
+    """What the profile is, for messages (e.g. ``Stadt Musterstadt``)."""
     organization: Organization
     publisher: Publisher
     """DCAT publisher (dct:publisher) of every dataset."""

@@ -230,3 +230,23 @@ def test_frictionless_cli_validates_the_gathered_catalogue(
             text=True,
         )
         assert schema_check.returncode == 0, schema_check.stdout
+
+
+def test_nothing_municipality_specific_lives_in_code() -> None:
+    """Publisher names, places, keys and portal groups live in profiles and declarations only."""
+    import re
+
+    specific = re.compile(
+        r"modellregion|\bnrw\b|soest|aachen|emscher|bergisch|ostwestfalen|digitale-daten|"
+        r"digitale daten|opennrw|stateKey|districtKey|municipalityKey/\d",
+        re.IGNORECASE,
+    )
+    files = [*(ROOT / "src").rglob("*.py"), *(ROOT / "flows").rglob("*.py")]
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in files
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if specific.search(line)
+    ]
+    assert len(files) > 40
+    assert found == []

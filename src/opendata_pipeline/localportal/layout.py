@@ -173,7 +173,7 @@ def ckan_settings(layout: Layout, state: dict[str, Any]) -> dict[str, str]:
         "ckan.datastore.read_url": f"{ro}/{layout.db_datastore}",
         "ckan.site_url": layout.url,
         "ckan.site_id": layout.site_id,
-        "ckan.site_title": "Open Data – Digitale Modellregionen NRW (lokal)",
+        "ckan.site_title": "Open Data (lokales Portal)",
         "ckan.storage_path": str(layout.storage),
         "ckan.redis.url": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
         "ckan.plugins": PLUGINS,

@@ -275,8 +275,7 @@ def up(layout: Layout, log: Log = print, profiles: tuple[str, ...] = ()) -> None
     from .bootstrap import bootstrap
 
     if _pid(layout) and status_show(layout) and layout.publisher_token_file.exists():
-        if profiles:
-            bootstrap(layout, log, profiles)
+        bootstrap(layout, log, profiles)  # idempotent: picks up profiles added since
         return
     ensure_services(log)
     ensure_venv(layout, log)

@@ -31,7 +31,7 @@ def deployments_for(
             "entrypoint": "flows/publish.py:publish_catalogue",
             "enforce_parameter_schema": True,
             "parameters": {"dry_run": False, "fan_out": False, **extra},
-            "work_pool": POOL,
+            "work_pool": dict(POOL),
         }
     ]
     for name, spec in sorted(catalogue.items()):
@@ -43,7 +43,7 @@ def deployments_for(
                 "entrypoint": "flows/publish.py:publish_dataset",
                 "enforce_parameter_schema": True,
                 "parameters": {"dataset": name, **extra},
-                "work_pool": POOL,
+                "work_pool": dict(POOL),
                 "schedules": schedules,
             }
         )

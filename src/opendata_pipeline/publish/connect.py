@@ -10,9 +10,14 @@ from ..profile import PublisherProfile, load_profile
 from .settings import URL_BLOCK, PublishTarget, SecretLookup, resolve_token
 
 
+def _instance(name: str | None) -> str:
+    """The local portal instance: given, $ODP_PORTAL_NAME, else ``local``."""
+    return name or os.environ.get("ODP_PORTAL_NAME") or "local"
+
+
 def portal_url(
     explicit: str | None = None,
-    instance: str = "local",
+    instance: str | None = None,
     secrets: SecretLookup | None = None,
     profile: PublisherProfile | None = None,
 ) -> str:
@@ -20,12 +25,12 @@ def portal_url(
     url = explicit or os.environ.get("ODP_CKAN_URL") or (profile.portal_url if profile else None)
     if not url and secrets is not None:
         url = secrets(os.environ.get("ODP_CKAN_URL_BLOCK") or URL_BLOCK)
-    return (url or Layout.default(instance).url).strip()
+    return (url or Layout.default(_instance(instance)).url).strip()
 
 
 def publish_target(
     explicit_url: str | None = None,
-    instance: str = "local",
+    instance: str | None = None,
     secrets: SecretLookup | None = None,
     profile: PublisherProfile | None = None,
 ) -> PublishTarget:
@@ -46,10 +51,10 @@ def publish_target(
 
 
 def portal_client(
-    target: PublishTarget, instance: str = "local", secrets: SecretLookup | None = None
+    target: PublishTarget, instance: str | None = None, secrets: SecretLookup | None = None
 ) -> CkanClient:
     """A client with the publisher's token (environment, token file, Secret block, local file)."""
-    layout = Layout.default(instance)
+    layout = Layout.default(_instance(instance))
     local = layout.publisher_token_file if target.portal_url == layout.url else None
     token = resolve_token(target.token_env, local, secrets, target.token_block)
     return CkanClient(target.portal_url, token.get_secret_value())

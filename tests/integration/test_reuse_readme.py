@@ -1,0 +1,115 @@
+"""The README's "Reuse this pipeline in your municipality" walk-through, run as written.
+
+Its bash blocks run in order in a scratch folder laid out like a checkout
+(``examples/`` and ``schemas/`` copied, ``profiles/`` empty), against the session
+portal and the session's Prefect API; nothing in the real checkout changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from opendata_pipeline.localportal.layout import project_root
+from tests.portal_fixture import Portal
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+ROOT = project_root()
+
+
+def reuse_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("## Reuse this pipeline in your municipality\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_reuse_walkthrough_runs_as_written(portal: Portal, tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    blocks = re.findall(r"```bash\n(.*?)```", reuse_section(), flags=re.S)
+    assert len(blocks) == 3 and "odp init profile musterstadt" in blocks[0]
+    for folder in ("examples", "schemas"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "profiles").mkdir()
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "ODP_PROFILES_DIR": str(tmp_path / "profiles"),
+        "ODP_PORTAL_NAME": portal.layout.name,
+        "ODP_STAGE_DIR": str(tmp_path / "stage"),
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+    }
+    for key in ("ODP_CKAN_URL", "ODP_CKAN_TOKEN", "ODP_CATALOGUE_ROOT", "ODP_PROFILE"):
+        env.pop(key, None)
+    outputs = []
+    for block in blocks:
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", block],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, (
+            f"{block}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+        )
+        outputs.append(done.stdout + done.stderr)
+
+    assert (tmp_path / "profiles" / "musterstadt.yaml").is_file()
+    assert "Creating organization musterstadt" in outputs[0]
+    schema = json.loads(
+        (tmp_path / "catalogues/musterstadt/schemas/wlan-hotspots.schema.json").read_text()
+    )
+    assert [(f["name"], f["type"]) for f in schema["fields"]] == [
+        ("hotspot_id", "string"),
+        ("standort", "string"),
+        ("stadtteil", "string"),
+        ("breitengrad", "number"),
+        ("laengengrad", "number"),
+        ("inbetriebnahme", "date"),
+    ]
+    assert schema["primaryKey"] == ["hotspot_id"]
+    assert "**Valid**: 4 rows" in outputs[1]
+    for name in ("modellregionen", "veranstaltungen", "wlan-hotspots"):
+        pkg = portal.admin.call("package_show", id=f"musterstadt-{name}")
+        assert (pkg["organization"]["name"], pkg["version"]) == ("musterstadt", "1.0.0")
+        assert f"musterstadt-{name}: new version 1.0.0" in outputs[2]
+    assert re.search(r"\bVALID\b", outputs[2]) and "INVALID" not in outputs[2]
+    deployments = (tmp_path / "prefect.musterstadt.yaml").read_text()
+    assert "name: musterstadt-wlan-hotspots" in deployments
+
+    # both scaffolding commands refuse to overwrite and refuse invalid names
+    again = subprocess.run(
+        ["bash", "-c", blocks[0].splitlines()[0]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 1 and "refusing to overwrite" in again.stderr
+    bad = subprocess.run(
+        [
+            "odp",
+            "init",
+            "dataset",
+            "WLAN Hotspots",
+            "--profile",
+            "musterstadt",
+            "--from",
+            "examples/samples/wlan-hotspots.csv",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 1 and "is not a valid CKAN name" in bad.stderr
