@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from .catalogue import load_catalogue
+from .profile import load_profile
 
 
 def derive_catalogue(
@@ -19,11 +21,13 @@ def derive_catalogue(
 
     Dataset folders, schema files, the ``schema:`` reference and foreign-key
     targets follow the new names; data files and sources are copied unchanged.
+    Declarations are checked with the default profile's publisher fields.
 
     Returns:
         old slug -> new slug.
     """
-    catalogue = load_catalogue(source)
+    defaults = dataclasses.replace(load_profile().dataset_defaults(), name_prefix="")
+    catalogue = load_catalogue(source, defaults=defaults)
     names = {slug: rename(slug) for slug in (only or catalogue)}
     (dest / "schemas").mkdir(parents=True, exist_ok=True)
     for old, new in names.items():

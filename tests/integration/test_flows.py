@@ -10,11 +10,13 @@ import pytest
 
 from opendata_pipeline.orchestrate.entry import load_flows
 from opendata_pipeline.orchestrate.runs import RunFailed
+from opendata_pipeline.profile import load_profile
 from tests.flowing import catalogue_copy, run_record
 from tests.portal_fixture import Portal
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 FLOWS = load_flows()
+PACKAGE_TASK = f"catalogue package {load_profile().package_name}"
 
 
 def _run(flow: Any, **params: Any) -> tuple[Any, dict[str, Any]]:
@@ -41,7 +43,8 @@ def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validat
 
     tasks = rec["tasks"]
     assert sorted(tasks) == sorted(
-        f"{step} {new}" for new in n.values() for step in ("gather", "validate", "plan", "apply")
+        [f"{step} {new}" for new in n.values() for step in ("gather", "validate", "plan", "apply")]
+        + [PACKAGE_TASK]
     )
     assert all(t.state_name == "Completed" for t in tasks.values())
     # foreign-key order: the referenced table is published before the others are gathered
@@ -139,6 +142,7 @@ def test_dataset_flow_validates_referenced_tables_but_publishes_only_its_own(
     assert sorted(rec["tasks"]) == sorted(
         [f"gather {n['modellregionen']}", f"validate {n['modellregionen']}"]
         + [f"{step} {n['projekte']}" for step in ("gather", "validate", "plan", "apply")]
+        + [PACKAGE_TASK]
     )
     found = portal.admin.call("package_search", q=f"name:{n['modellregionen']}")
     assert found["count"] == 0

@@ -157,7 +157,11 @@ def apply(
     return result
 
 
-@task(name="catalogue package", **RETRIES)
+@task(
+    name="catalogue package",
+    task_run_name="catalogue package {profile.package_name}",
+    **RETRIES,
+)
 def catalogue_package(
     profile: PublisherProfile,
     catalogue: dict[str, DatasetSpec],
