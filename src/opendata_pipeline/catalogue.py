@@ -224,6 +224,12 @@ def _read_schema(path: Path, mtime_ns: int) -> dict[str, Any]:
     return data
 
 
+def find_schema(schemas_dirs: list[Path], stem: str) -> Path:
+    """``<stem>.schema.json`` in the first folder that has it (else where it would go)."""
+    candidates = [d / f"{stem}.schema.json" for d in schemas_dirs]
+    return next((c for c in candidates if c.exists()), candidates[0])
+
+
 def load_dataset(
     folder: Path,
     schemas_dirs: list[Path],
@@ -251,11 +257,10 @@ def load_dataset(
     if raw.setdefault("slug", folder.name) != folder.name:
         raise ConfigError(f"{path}: slug {raw['slug']!r} differs from folder name {folder.name!r}")
     raw = _merged(defaults.fields, {**raw, "slug": defaults.name_prefix + folder.name})
-    candidates = [d / f"{folder.name}.schema.json" for d in schemas_dirs]
-    schema_path = next((c for c in candidates if c.exists()), candidates[0])
+    schema_path = find_schema(schemas_dirs, folder.name)
     if raw.get("schema"):
         declared = (folder / raw["schema"]).resolve()
-        if declared not in {c.resolve() for c in candidates}:
+        if declared not in {(d / schema_path.name).resolve() for d in schemas_dirs}:
             raise ConfigError(
                 f"{path}: schema must be {schema_path} (the folder name names the schema)"
             )

@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .catalogue import find_schema
 from .ckan_client import CkanClient
 from .errors import ConfigError, OdpError
 from .gather.core import GatherContext
@@ -225,8 +226,7 @@ def validate(
     publisher = load_profile(profile)
     path = Path(target)
     if path.is_file():
-        candidates = [d / f"{path.stem}.schema.json" for d in publisher.schemas_dirs]
-        schema_path = schema_path or next((c for c in candidates if c.exists()), candidates[0])
+        schema_path = schema_path or find_schema(publisher.schemas_dirs, path.stem)
         if not schema_path.exists():
             raise ConfigError(f"No schema for {path}: looked at {schema_path}; pass --schema.")
         schema = json.loads(schema_path.read_text(encoding="utf-8"))
@@ -432,15 +432,15 @@ def deployments_cmd(profile: str | None) -> None:
 @_fail_on_odp_errors
 def package_cmd(portal_url: str | None, profile: str | None) -> None:
     """Print the URL of the publisher's catalogue data package (datapackage.json)."""
-    from .publish.catalogue_package import ROLE
+    from .publish.catalogue_package import current_resource
 
     publisher = load_profile(profile)
     target = publish_target(portal_url, profile=publisher)
     pkg = CkanClient(target.portal_url).call("package_show", id=publisher.package_name)
-    urls = [r["url"] for r in pkg.get("resources", []) if r.get("odp_role") == ROLE]
-    if not urls:
+    resource = current_resource(pkg)
+    if resource is None:
         raise ConfigError(f"{publisher.package_name} has no datapackage.json yet: run odp publish")
-    click.echo(urls[0])
+    click.echo(resource["url"])
 
 
 @main.command("versions")

@@ -21,6 +21,7 @@ from .catalogue import SLUG_RE, CatalogueDefaults, Contact, DatasetSpec, License
 from .catalogue import load_catalogue as _load_catalogue
 from .errors import ConfigError
 from .localportal.layout import project_root
+from .publish.settings import TOKEN_BLOCK, TOKEN_ENV
 
 DEFAULT_PROFILE = "default"
 _CRON_RE = re.compile(r"^\S+( \S+){4}$")
@@ -72,9 +73,9 @@ class Geocoding(_Frozen):
 class TokenSource(_Frozen):
     """Where the publisher's CKAN API token is read from; the profile never holds the token."""
 
-    env: str = "ODP_CKAN_TOKEN"
+    env: str = TOKEN_ENV
     """Environment variable with the token (``<env>_FILE`` may name a file holding it)."""
-    block: str = "odp-ckan-token"
+    block: str = TOKEN_BLOCK
     """Prefect Secret block with the token."""
 
 

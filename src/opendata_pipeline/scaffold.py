@@ -106,7 +106,7 @@ def draft_schema(sample: str, slug: str) -> dict[str, Any]:
     return schema
 
 
-def _source(sample: str, folder: Path) -> dict[str, Any]:
+def _source(sample: str) -> dict[str, Any]:
     fmt = sample_format(sample)
     if _is_url(sample):
         return {"type": "http", "url": sample, "format": fmt}
@@ -132,7 +132,7 @@ def init_dataset(profile: PublisherProfile, slug: str, sample: str) -> Written:
     copied = None if _is_url(sample) else folder / Path(sample).name
     _refuse_existing([p for p in (declaration, schema_file, copied) if p is not None])
     schema = draft_schema(sample, slug)
-    source = _source(sample, folder)
+    source = _source(sample)
     folder.mkdir(parents=True, exist_ok=True)
     if copied is not None:
         shutil.copyfile(sample, copied)

@@ -47,16 +47,15 @@ def test_reuse_walkthrough_runs_as_written(portal: Portal, tmp_path: Path) -> No
     }
     for key in ("ODP_CKAN_URL", "ODP_CKAN_TOKEN", "ODP_CATALOGUE_ROOT", "ODP_PROFILE"):
         env.pop(key, None)
+
+    def shell(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        )
+
     outputs = []
     for block in blocks:
-        done = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", block],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        done = shell("bash", "-euo", "pipefail", "-c", block)
         assert done.returncode == 0, (
             f"{block}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
         )
@@ -86,30 +85,16 @@ def test_reuse_walkthrough_runs_as_written(portal: Portal, tmp_path: Path) -> No
     assert "name: musterstadt-wlan-hotspots" in deployments
 
     # both scaffolding commands refuse to overwrite and refuse invalid names
-    again = subprocess.run(
-        ["bash", "-c", blocks[0].splitlines()[0]],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = shell("bash", "-c", blocks[0].splitlines()[0])
     assert again.returncode == 1 and "refusing to overwrite" in again.stderr
-    bad = subprocess.run(
-        [
-            "odp",
-            "init",
-            "dataset",
-            "WLAN Hotspots",
-            "--profile",
-            "musterstadt",
-            "--from",
-            "examples/samples/wlan-hotspots.csv",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    bad = shell(
+        "odp",
+        "init",
+        "dataset",
+        "WLAN Hotspots",
+        "--profile",
+        "musterstadt",
+        "--from",
+        "examples/samples/wlan-hotspots.csv",
     )
     assert bad.returncode == 1 and "is not a valid CKAN name" in bad.stderr

@@ -8,6 +8,7 @@ on the portal side, and a later run finishes it if it was interrupted.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from ..errors import PortalNotFound, PortalRejected
 from . import artifacts
 from .metadata import package_fields
 from .plan import Plan, Release, desired_metadata
-from .state import PortalState, download_json, read_state
+from .state import PortalState, download_json, read_reference
 
 Log = Callable[[str], None]
 SHA256_URI = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
@@ -99,19 +100,9 @@ def _references(client: CkanClient, release: Release) -> list[artifacts.Referenc
     """
     found = []
     for slug in sorted(foreign_key_targets(release.schema) - {release.slug}):
-        target = read_state(client, slug, datastore_status=False)
-        schema = target.current.get("schema")
-        archive = target.archive_for(target.version) if target.version else None
-        if archive and schema:
-            found.append(
-                artifacts.Reference(
-                    slug,
-                    archive["url"],
-                    _without_foreign_keys(download_json(client, schema["url"])),
-                    target.version,
-                    archive.get("sha256"),
-                )
-            )
+        ref = read_reference(client, slug)
+        if ref is not None:
+            found.append(dataclasses.replace(ref, schema=_without_foreign_keys(ref.schema)))
     return found
 
 

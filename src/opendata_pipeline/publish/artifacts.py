@@ -78,31 +78,30 @@ def resource_meta(role: str, spec: DatasetSpec, version: str | None = None) -> d
 
 @dataclass(frozen=True)
 class Reference:
-    """A published table another dataset's foreign keys point at."""
+    """A dataset's current version as published: its archived CSV, sha256 and schema."""
 
     name: str
     """Its CKAN name (the resource name foreign keys use)."""
     data_url: str
+    """The archived CSV of that version (it never changes)."""
     schema: dict[str, Any]
-    version: str | None = None
-    sha256: str | None = None
+    version: str
+    sha256: str
 
-    def resource(self) -> dict[str, Any]:
-        """The Data Package resource for this table."""
-        found: dict[str, Any] = {
+    def resource(self, **extra: Any) -> dict[str, Any]:
+        """The Data Package resource for this table (``extra`` adds fields)."""
+        return {
             "name": self.name,
+            **extra,
             "path": self.data_url,
             "profile": "tabular-data-resource",
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": "utf-8",
+            "hash": f"sha256:{self.sha256}",
+            "version": self.version,
             "schema": self.schema,
         }
-        if self.version:
-            found["version"] = self.version
-        if self.sha256:
-            found["hash"] = f"sha256:{self.sha256}"
-        return found
 
 
 def datapackage(

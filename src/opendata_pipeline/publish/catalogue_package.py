@@ -10,7 +10,7 @@ replaces it. It is published as a CKAN dataset of its own with one resource,
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..catalogue import DatasetSpec, Dcat
@@ -18,24 +18,12 @@ from ..ckan_client import CkanClient
 from ..errors import PortalNotFound, PortalRejected
 from ..profile import PublisherProfile
 from . import artifacts
+from .artifacts import Reference
 from .metadata import dcat_extras
 from .settings import PublishTarget
-from .state import download_json, read_state
+from .state import read_reference
 
 ROLE = "catalogue-package"
-
-
-@dataclass(frozen=True)
-class Member:
-    """One dataset's current version as the portal holds it."""
-
-    name: str
-    title: str
-    version: str
-    data_url: str
-    sha256: str
-    schema: dict[str, Any]
-    page_url: str
 
 
 @dataclass(frozen=True)
@@ -51,60 +39,34 @@ class PackageResult:
     download_url: str | None = None
 
 
-def read_members(
-    client: CkanClient, portal_url: str, catalogue: dict[str, DatasetSpec]
-) -> list[Member]:
+def read_members(client: CkanClient, catalogue: dict[str, DatasetSpec]) -> list[Reference]:
     """The published datasets of ``catalogue`` (reads only; unpublished ones are left out)."""
-    members = []
-    for name in sorted(catalogue):
-        state = read_state(client, name, datastore_status=False)
-        archive = state.archive_for(state.version) if state.version else None
-        schema = state.current.get("schema")
-        if state.version and archive and schema:
-            members.append(
-                Member(
-                    name,
-                    catalogue[name].title,
-                    state.version,
-                    archive["url"],
-                    archive.get("sha256") or "",
-                    download_json(client, schema["url"]),
-                    f"{portal_url.rstrip('/')}/dataset/{name}",
-                )
-            )
-    return members
+    found = (read_reference(client, name, spec.table_schema()) for name, spec in catalogue.items())
+    return sorted((ref for ref in found if ref is not None), key=lambda ref: ref.name)
 
 
-def descriptor(profile: PublisherProfile, members: list[Member]) -> dict[str, Any]:
+def descriptor(
+    profile: PublisherProfile,
+    catalogue: dict[str, DatasetSpec],
+    members: list[Reference],
+    portal_url: str,
+) -> dict[str, Any]:
     """The catalogue's Data Package (deterministic: same members, same bytes)."""
     listed = {m.name for m in members}
     resources = []
     for m in members:
-        schema = dict(m.schema)
         # A foreign key to a dataset that is not (yet) published cannot be checked here.
         keys = [
             fk
-            for fk in schema.get("foreignKeys", [])
+            for fk in m.schema.get("foreignKeys", [])
             if fk.get("reference", {}).get("resource", "") in listed | {""}
         ]
-        schema.pop("foreignKeys", None)
+        schema = {k: v for k, v in m.schema.items() if k != "foreignKeys"}
         if keys:
             schema["foreignKeys"] = keys
-        resources.append(
-            {
-                "name": m.name,
-                "title": m.title,
-                "path": m.data_url,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "hash": f"sha256:{m.sha256}",
-                "version": m.version,
-                "homepage": m.page_url,
-                "schema": schema,
-            }
-        )
+        page = f"{portal_url.rstrip('/')}/dataset/{m.name}"
+        resource = replace(m, schema=schema).resource(title=catalogue[m.name].title)
+        resources.append({**resource, "homepage": page})
     lic = profile.license
     return {
         "profile": "tabular-data-package",
@@ -123,14 +85,7 @@ def descriptor(profile: PublisherProfile, members: list[Member]) -> dict[str, An
 
 def package_fields(profile: PublisherProfile, target: PublishTarget) -> dict[str, Any]:
     """The CKAN dataset that holds the catalogue package."""
-    dcat = Dcat(
-        contributor_ids=profile.contributor_ids,
-        political_geocoding_uris=profile.political_geocoding.uris,
-        political_geocoding_level_uri=profile.political_geocoding.level_uri,
-        themes=profile.themes,
-        contact=profile.contact,
-        publisher=profile.publisher,
-    )
+    dcat = Dcat.model_validate(profile.dataset_defaults().fields["dcat"])
     extras = dcat_extras(dcat, profile.license)
     return {
         "name": profile.package_name,
@@ -145,6 +100,12 @@ def package_fields(profile: PublisherProfile, target: PublishTarget) -> dict[str
         "tags": [{"name": "Datenpaket"}],
         "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
     }
+
+
+def current_resource(pkg: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The ``datapackage.json`` resource of the catalogue package's CKAN dataset, if any."""
+    resources = (pkg or {}).get("resources", [])
+    return next((r for r in resources if r.get("odp_role") == ROLE), None)
 
 
 def _create(client: CkanClient, fields: dict[str, Any]) -> dict[str, Any]:
@@ -173,15 +134,15 @@ def publish_package(
         PortalRejected: the token may not write to the organization.
         PortalUnavailable: the portal did not answer (transient).
     """
-    members = read_members(client, target.portal_url, catalogue)
-    body = artifacts.to_bytes(descriptor(profile, members))
+    members = read_members(client, catalogue)
+    body = artifacts.to_bytes(descriptor(profile, catalogue, members, target.portal_url))
     digest = hashlib.sha256(body).hexdigest()
     page = f"{target.portal_url.rstrip('/')}/dataset/{profile.package_name}"
     try:
         pkg = client.call("package_show", id=profile.package_name)
     except PortalNotFound:
         pkg = None
-    current = next((r for r in (pkg or {}).get("resources", []) if r.get("odp_role") == ROLE), None)
+    current = current_resource(pkg)
     if current is not None and current.get("sha256") == digest:
         return PackageResult("unchanged", page, len(members), current.get("url"))
     if dry_run:

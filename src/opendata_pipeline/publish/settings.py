@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from ..errors import ConfigError
 
+TOKEN_BLOCK = "odp-ckan-token"  # noqa: S105 - a block name, not a secret
+URL_BLOCK = "odp-ckan-url"
+TOKEN_ENV = "ODP_CKAN_TOKEN"  # noqa: S105 - a variable's name, not a secret
+
 
 class PublishTarget(BaseModel):
     """The portal, organization and group datasets are published to."""
@@ -24,9 +28,9 @@ class PublishTarget(BaseModel):
     """CKAN group (name) every dataset joins: the portal's theme users browse."""
     group_title: str = ""
     """Title used when the group has to be created (default: the name)."""
-    token_env: str = "ODP_CKAN_TOKEN"  # noqa: S105 - a variable's name, not a secret
+    token_env: str = TOKEN_ENV
     """Environment variable with the API token (the token itself is never part of settings)."""
-    token_block: str = "odp-ckan-token"  # noqa: S105 - a block name, not a secret
+    token_block: str = TOKEN_BLOCK
     """Prefect Secret block with the API token."""
     full_text_max_rows: int = 200_000
     """DataStore tables above this size get no full-text column (it costs ~25 s/1M rows)."""
@@ -35,12 +39,9 @@ class PublishTarget(BaseModel):
 SecretLookup = Callable[[str], "str | None"]
 """Reads a named secret from a secret store (a Prefect Secret block); None if absent."""
 
-TOKEN_BLOCK = "odp-ckan-token"  # noqa: S105 - a block name, not a secret
-URL_BLOCK = "odp-ckan-url"
-
 
 def resolve_token(
-    env: str = "ODP_CKAN_TOKEN",
+    env: str = TOKEN_ENV,
     token_file: Path | None = None,
     secrets: SecretLookup | None = None,
     block: str = TOKEN_BLOCK,

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..ckan_client import CkanClient
 from ..errors import PortalNotFound, PortalUnavailable
-from .artifacts import CURRENT_ROLES
+from .artifacts import CURRENT_ROLES, Reference, canonical_schema
 
 
 @dataclass
@@ -87,3 +87,25 @@ def download(client: CkanClient, url: str, expect_sha256: str | None = None) -> 
 def download_json(client: CkanClient, url: str) -> Any:
     """Download and parse a JSON file from the portal."""
     return json.loads(download(client, url).decode("utf-8"))
+
+
+def read_reference(
+    client: CkanClient, name: str, local_schema: dict[str, Any] | None = None
+) -> Reference | None:
+    """Dataset ``name``'s current version as the portal holds it; None if never published.
+
+    Args:
+        local_schema: the schema the declaration has; used instead of downloading the
+            published one when their sha256 agree.
+    """
+    state = read_state(client, name, datastore_status=False)
+    archive = state.archive_for(state.version) if state.version else None
+    schema_res = state.current.get("schema")
+    if state.version is None or archive is None or schema_res is None:
+        return None
+    local_sha = hashlib.sha256(canonical_schema(local_schema)).hexdigest() if local_schema else None
+    if local_schema is not None and local_sha == schema_res.get("sha256"):
+        schema = local_schema
+    else:
+        schema = download_json(client, schema_res["url"])
+    return Reference(name, archive["url"], schema, state.version, archive.get("sha256") or "")
