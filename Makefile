@@ -6,7 +6,7 @@ VENV := .venv
 # Use uv from PATH if present, else install a pinned copy into .tools/.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 
-.PHONY: demo test lint typecheck unit integration portal-down clean browser
+.PHONY: demo test lint typecheck unit integration compat portal-down clean browser
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -34,6 +34,14 @@ integration: browser $(VENV)/.installed
 
 test: browser lint typecheck $(VENV)/.installed
 	$(VENV)/bin/pytest tests -q
+
+# The publish cycle against stock CKAN 2.11 and 2.10 portals (as municipalities run them;
+# `make compat CKAN="2.11"` for one). Their CKAN virtualenvs are cached outside the
+# checkout, so that every run, a fresh clone's too, reuses them.
+CKAN ?= 2.11 2.10
+COMPAT_HOME ?= $(HOME)/.cache/opendata-pipeline/portal
+compat: $(VENV)/.installed
+	ODP_PORTAL_HOME=$(COMPAT_HOME) $(VENV)/bin/pytest compat -q --durations=10 $(foreach v,$(CKAN),--ckan $(v))
 
 portal-down: $(VENV)/.installed
 	$(VENV)/bin/odp portal down

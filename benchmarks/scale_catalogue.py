@@ -30,10 +30,10 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parent.parent))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from opendata_pipeline.localportal.layout import Layout  # noqa: E402
-from opendata_pipeline.orchestrate import server as prefect_server  # noqa: E402
+from opendata_pipeline.dev import prefect_server  # noqa: E402
 
 TYPES = [
     "stadtteile", "kitas", "schulen", "spielplaetze", "wlan-hotspots",
@@ -97,34 +97,42 @@ def generate(root: Path, towns: int, run: str) -> list[str]:
     return slugs
 
 
-def reference_run(root: Path) -> float:
-    """Publish a catalogue with direct calls (same waves, 4 threads); return wall seconds."""
-    from opendata_pipeline.catalogue import foreign_key_targets, publish_order
-    from opendata_pipeline.orchestrate.staging import (
-        check_staged,
-        gather_context,
-        release_for,
-        stage_dataset,
-        stage_dir,
+def write_profile(root: Path) -> Path:
+    """A copy of the default profile whose catalogue is ``root`` (token from the local portal)."""
+    raw = yaml.safe_load((ROOT / "profiles" / "default.yaml").read_text(encoding="utf-8"))
+    raw["catalogue"] = {"root": str(root), "schemas": [str(root / "schemas")], "name_prefix": ""}
+    raw["catalogue"]["package"] = f"scale-{root.name}-datenpaket"
+    raw["token"]["file"] = str(
+        ROOT / ".portal" / "instances" / "local" / "secrets" / "publisher.token"
     )
-    from opendata_pipeline.profile import load_profile
-    from opendata_pipeline.publish.connect import portal_client, publish_target
-    from opendata_pipeline.publish.runner import publish_release
+    path = root / "profile.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def reference_run(root: Path) -> float:
+    """Publish a catalogue with the same step functions called directly (4 threads); seconds."""
+    from opendata_pipeline import steps
+    from opendata_pipeline.catalogue import publish_order, references
+    from opendata_pipeline.ckan import CkanClient
+    from opendata_pipeline.project import Project, profile_catalogue
+    from opendata_pipeline.publish.destination import destination
 
     started = time.perf_counter()
-    catalogue = load_profile().load_catalogue()
-    target = publish_target()
-    client = portal_client(target)
-    checked: dict[str, object] = {}
+    profile = Project.at(ROOT).load_profile(str(write_profile(root)))
+    catalogue = profile_catalogue(profile)
+    target = destination(profile)
+    token = Path(str(target.token.file_path(profile.path))).read_text().strip()
+    client = CkanClient(target.portal_url, token)
+    workspace = steps.Workspace(root, root / ".cache")
+    checked: dict[str, steps.Checked] = {}
 
     def one(slug: str) -> None:
         spec = catalogue[slug]
-        staged = stage_dataset(spec, gather_context(root), stage_dir())
-        refs = [checked[t] for t in sorted(foreign_key_targets(spec.table_schema()) - {slug})]
-        result = check_staged(spec, staged, refs, stage_dir())  # type: ignore[arg-type]
-        checked[slug] = result
-        publish_release(client, release_for(spec, staged, result, target), dry_run=True)
-        publish_release(client, release_for(spec, staged, result, target))
+        staged = steps.gather(spec, workspace)
+        refs = [checked[r] for r in references(spec)]
+        checked[slug] = steps.validate(spec, staged, refs, workspace)
+        steps.apply(steps.plan(spec, checked[slug], target, client), client)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         for wave in publish_order(catalogue):
@@ -134,11 +142,11 @@ def reference_run(root: Path) -> float:
 
 def flow_run(root: Path) -> float:
     """Publish a catalogue through the ``publish-catalogue`` flow; return wall seconds."""
-    from opendata_pipeline.orchestrate.entry import load_flows
+    from opendata_pipeline.flows import publish_catalogue
 
-    flows = load_flows()
+    profile = write_profile(root)
     started = time.perf_counter()
-    state = flows.publish_catalogue(return_state=True)
+    state = publish_catalogue(profile=str(profile), return_state=True)
     elapsed = time.perf_counter() - started
     if not state.is_completed():
         raise SystemExit(f"flow run failed: {state.message}")
@@ -146,9 +154,10 @@ def flow_run(root: Path) -> float:
 
 
 def purge(slugs: list[str]) -> None:
-    from opendata_pipeline.ckan_client import CkanClient
+    from opendata_pipeline.ckan import CkanClient
+    from opendata_pipeline.dev.layout import Layout
 
-    layout = Layout.default("local")
+    layout = Layout.of(ROOT / ".portal", "local")
     admin = CkanClient(layout.url, layout.admin_token_file.read_text().strip())
     for slug in slugs:
         try:
@@ -167,7 +176,7 @@ def main() -> None:
     srv = prefect_server.PrefectServer(tmp / "prefect", prefect_server.DEFAULT_PORT + 17)
     prefect_server.start(srv)
     os.environ.update(PREFECT_API_URL=srv.api_url, PREFECT_HOME=str(srv.home))
-    os.environ["ODP_STAGE_DIR"] = str(tmp / "stage")
+    os.environ["ODP_CACHE_DIR"] = str(tmp / "cache")
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     created: list[str] = []
     results = []
@@ -178,7 +187,6 @@ def main() -> None:
                 run = uuid.uuid4().hex[:6]
                 root = tmp / f"{mode}-{towns}-{run}"
                 created += generate(root, towns, run)
-                os.environ["ODP_CATALOGUE_ROOT"] = str(root)
                 timings[mode] = runner(root)
             n = towns * len(TYPES)
             overhead = (timings["flow"] - timings["reference"]) / n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import re
@@ -92,6 +93,32 @@ class Browser:
                 return
             time.sleep(0.1)
         raise TimeoutError("page did not finish loading")
+
+    def wait_for(self, script: str, timeout: float = 30) -> Any:
+        """Evaluate ``script`` until it returns something truthy; return that."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.run(script)
+            if value:
+                return value
+            time.sleep(0.2)
+        raise TimeoutError(f"still nothing after {timeout} s: {script}")
+
+    def screenshot(self, path: Path, width: int = 1280) -> Path:
+        """Save the whole page as a PNG (the window grows to the page's height)."""
+        height = int(self.run("document.documentElement.scrollHeight") or 800)
+        self._send(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=min(max(height, 600), 8000),
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        data = self._send("Page.captureScreenshot", session=True, format="png")["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        return path
 
     def click(self, selector: str) -> None:
         """Click the first element matching ``selector`` and wait for the next page."""

@@ -12,6 +12,7 @@ import re
 import socket
 import threading
 from types import TracebackType
+from typing import Self
 
 _CL = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.I)
 _CONN = re.compile(rb"\r\n(connection|keep-alive):[^\r]*", re.I)
@@ -36,14 +37,14 @@ def _read_request(sock: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-class FaultProxy:
-    """Forward 127.0.0.1:<port> to ``upstream``; cut request number ``cut_at`` (1-based)."""
+class LoopbackProxy:
+    """A threaded TCP server on 127.0.0.1 (a free port) in front of ``upstream_port``.
 
-    def __init__(self, upstream_port: int, cut_at: int | None = None, mode: str = "request"):
+    Subclasses say what happens to each connection in ``_handle``.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
-        self.cut_at = cut_at
-        self.mode = mode
-        self.count = 0
         self._lock = threading.Lock()
         self._server = socket.create_server(("127.0.0.1", 0))
         self.port = self._server.getsockname()[1]
@@ -53,7 +54,7 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> FaultProxy:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -69,6 +70,19 @@ class FaultProxy:
             except OSError:
                 return
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+
+    def _handle(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class FaultProxy(LoopbackProxy):
+    """Forward 127.0.0.1:<port> to ``upstream``; cut request number ``cut_at`` (1-based)."""
+
+    def __init__(self, upstream_port: int, cut_at: int | None = None, mode: str = "request"):
+        super().__init__(upstream_port)
+        self.cut_at = cut_at
+        self.mode = mode
+        self.count = 0
 
     def _handle(self, client: socket.socket) -> None:
         with client:

@@ -9,35 +9,39 @@ from typing import Any
 
 import pytest
 
-from opendata_pipeline.derive import derive_catalogue
-from opendata_pipeline.localportal.layout import project_root
-
-ROOT = project_root()
+from tests.catalogues import derive_catalogue, profile_for
+from tests.project import ROOT
 
 
 @dataclass
 class CatalogueCopy:
-    """A copy of the shipped catalogue under unique slugs, with the environment pointing at it."""
+    """A copy of the shipped catalogue under unique slugs, with its own profile file."""
 
     root: Path
     names: dict[str, str]
+    profile: str
+    """The profile file's path: pass it to the flows as ``profile``."""
+    portal_url: str
 
     def csv(self, slug: str) -> Path:
         new = self.names[slug]
         return self.root / "datasets" / new / f"{slug}.csv"
 
+    def params(self, **more: Any) -> dict[str, Any]:
+        """Flow parameters for this copy (profile and portal)."""
+        return {"profile": self.profile, "portal_url": self.portal_url, **more}
+
 
 def catalogue_copy(
     tmp: Path, monkeypatch: pytest.MonkeyPatch, portal_url: str, token: str
 ) -> CatalogueCopy:
-    """Derive the catalogue under ``tmp`` with unique slugs; point flows at it and the portal."""
+    """Derive the catalogue under ``tmp`` with unique slugs; the token comes from the env."""
     suffix = uuid.uuid4().hex[:6]
     names = derive_catalogue(ROOT, tmp / "catalogue", lambda s: f"{s}-{suffix}")
-    monkeypatch.setenv("ODP_CATALOGUE_ROOT", str(tmp / "catalogue"))
-    monkeypatch.setenv("ODP_STAGE_DIR", str(tmp / "stage"))
-    monkeypatch.setenv("ODP_CKAN_URL", portal_url)
+    profile = profile_for(tmp / "catalogue", tmp / "profile.yaml")
+    monkeypatch.setenv("ODP_CACHE_DIR", str(tmp / "cache"))
     monkeypatch.setenv("ODP_CKAN_TOKEN", token)
-    return CatalogueCopy(tmp / "catalogue", names)
+    return CatalogueCopy(tmp / "catalogue", names, str(profile), portal_url)
 
 
 def run_record(flow_run_id: Any) -> dict[str, Any]:
@@ -69,3 +73,11 @@ def run_record(flow_run_id: Any) -> dict[str, Any]:
         "artifacts": {a.key or str(a.id): a for a in artifacts},
         "logs": [entry.message for entry in logs],
     }
+
+
+def run_catalogue(**params: Any) -> Any:
+    """Run ``publish-catalogue`` in this process; return its RunResult (also when it failed)."""
+    from opendata_pipeline.flows import publish_catalogue
+    from opendata_pipeline.orchestrate.summary import run_result
+
+    return run_result(publish_catalogue(**params, return_state=True))

@@ -8,14 +8,19 @@ import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 
-from opendata_pipeline.ckan_client import CkanClient
-from opendata_pipeline.localportal import manager
-from opendata_pipeline.localportal.layout import Layout
-from opendata_pipeline.localportal.services import ensure_services
-from opendata_pipeline.profile import load_profile
+from opendata_pipeline.ckan import CkanClient
+from opendata_pipeline.dev import portal as manager
+from opendata_pipeline.dev.bootstrap import local_profiles
+from opendata_pipeline.dev.kind import PortalKind
+from opendata_pipeline.dev.layout import Layout
+from opendata_pipeline.dev.services import ensure_services
+from tests.project import PROJECT, ROOT, load_profile
+
+HOME = ROOT / ".portal"
 
 
 def free_port() -> int:
@@ -64,19 +69,26 @@ def _drop_orphans() -> None:
         except OSError:
             pass
         inst = m.group(1)
-        layout = Layout.default(inst, 1)
+        layout = Layout.of(HOME, inst, 1)
         manager.reset(layout, lambda _m: None)
 
 
-def start_portal(prefix: str = "t") -> Iterator[Portal]:
-    """Start a fresh portal; yield it; stop and wipe it afterwards, also after failures."""
+def start_portal(
+    prefix: str = "t", kind: PortalKind | None = None, home: Path = HOME
+) -> Iterator[Portal]:
+    """Start a fresh portal; yield it; stop and wipe it afterwards, also after failures.
+
+    Args:
+        kind: CKAN version and plugin set (default: CKAN 2.12 with ckanext-odp).
+        home: where the CKAN virtualenvs are (and the instance is kept meanwhile).
+    """
     log = print
     ensure_services(log)
     _drop_orphans()
     name = f"{prefix}{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    layout = Layout.default(name, free_port())
+    layout = Layout.of(home, name, free_port(), kind)
     try:
-        manager.up(layout, log)
+        manager.up(layout, local_profiles(PROJECT, log=log), log)
         profile = load_profile()
         token = layout.publisher_token_file.read_text().strip()
         yield Portal(

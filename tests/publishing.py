@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opendata_pipeline import steps
 from opendata_pipeline.catalogue import DatasetSpec
-from opendata_pipeline.ckan_client import CkanClient
-from opendata_pipeline.gather.core import GatherContext, gather_dataset
-from opendata_pipeline.publish.plan import Release, make_release
-from opendata_pipeline.publish.settings import PublishTarget
-from opendata_pipeline.validate.step import validate_gathered
+from opendata_pipeline.ckan import CkanClient
+from opendata_pipeline.publish.apply import Applied, apply_plan
+from opendata_pipeline.publish.destination import Destination
+from opendata_pipeline.publish.plan import Release, release_of
+from opendata_pipeline.publish.planning import plan_release
 
 READS = {"package_show", "status_show", "odp_datastore_status", "group_show", "datastore_info"}
 
@@ -58,13 +59,17 @@ class Counter:
         return [a for a in self.actions if a not in READS]
 
 
-def counted(portal_url: str, token: str) -> tuple[CkanClient, Counter]:
+def counted(portal_url: str, token: str, retry_seconds: float = 60.0) -> tuple[CkanClient, Counter]:
+    """A client that records its actions; ``retry_seconds=0``: one attempt per request."""
     counter = Counter()
-    return CkanClient(portal_url, token, on_call=counter.actions.append), counter
+    client = CkanClient(
+        portal_url, token, on_call=counter.actions.append, retry_seconds=retry_seconds
+    )
+    return client, counter
 
 
 def release_for(
-    tmp: Path, slug: str, rows: str, target: PublishTarget, schema: dict[str, Any] | None = None
+    tmp: Path, slug: str, rows: str, target: Destination, schema: dict[str, Any] | None = None
 ) -> Release:
     """Declare, gather and validate an inline table; return its release."""
     folder = tmp / slug
@@ -95,9 +100,41 @@ def release_for(
             "sources": [{"type": "file", "path": "data.csv"}],
         }
     )
-    validated = validate_gathered(spec, gather_dataset(spec, GatherContext(tmp)))
-    return make_release(spec, validated, target)
+    workspace = steps.Workspace(tmp, tmp / ".cache")
+    staged = steps.gather(spec, workspace)
+    checked = steps.validate(spec, staged, [], workspace)
+    return release_of(spec, target, staged.path, staged.sha256, checked.report, staged.provenance)
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def publish(client: CkanClient, release: Release) -> Applied:
+    """Plan, then apply: what the flow's plan and apply steps do for one dataset."""
+    return apply_plan(client, plan_release(client, release))
+
+
+def destination(url: str, organization: str, group: str) -> Destination:
+    return Destination(portal_url=url, organization=organization, group=group)
+
+
+def publish_all(
+    client: CkanClient,
+    catalogue: dict[str, DatasetSpec],
+    target: Destination,
+    workspace: steps.Workspace,
+) -> dict[str, Applied]:
+    """The pipeline's four steps for every dataset, referenced ones first, without Prefect."""
+    from opendata_pipeline.catalogue import needed_for, references
+
+    checked: dict[str, steps.Checked] = {}
+    applied = {}
+    for slug in needed_for(catalogue, sorted(catalogue)):
+        spec = catalogue[slug]
+        staged = steps.gather(spec, workspace)
+        checked[slug] = steps.validate(
+            spec, staged, [checked[r] for r in references(spec)], workspace
+        )
+        applied[slug] = steps.apply(steps.plan(spec, checked[slug], target, client), client)
+    return applied

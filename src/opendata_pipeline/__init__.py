@@ -1,3 +1,3 @@
 """Gather, validate and publish versioned open datasets to a CKAN portal."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,4 +1,7 @@
-"""Declared datasets: ``datasets/<slug>/dataset.yaml`` and ``schemas/<slug>.schema.json``."""
+"""Declared datasets: the model of ``datasets/<folder>/dataset.yaml`` and the order they run in.
+
+:mod:`.project` reads the files; everything here is pure.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,14 @@ import copy
 import dataclasses
 import functools
 import json
-import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .errors import ConfigError
-
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
+from .names import ckan_name
 
 
 class _Frozen(BaseModel):
@@ -72,6 +72,8 @@ class _RemoteSource(_SourceBase):
     read_timeout: float = 30.0
     retries: int = 3
     """Extra attempts after a transient failure (timeouts, 5xx, dropped connections)."""
+    deadline: float = Field(default=300.0, gt=0)
+    """Seconds one download may take in all, retries and redirects included."""
 
 
 class HttpSource(_RemoteSource):
@@ -158,13 +160,16 @@ class DatasetSpec(_Frozen):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    slug: str
+    slug: Annotated[str, AfterValidator(ckan_name)]
     title: str
     notes: str
     tags: list[str] = []
     license: License
     dcat: Dcat
     sources: list[Source] = Field(min_length=1)
+    draft: bool = False
+    """Written by ``odp init dataset`` until a steward has reviewed the declaration; ``odp
+    publish`` refuses it (see :mod:`.drafts`)."""
     hook: str | None = None
     """Python file in the dataset folder with ``transform(frame, context)``."""
     schema_ref: str | None = Field(default=None, alias="schema")
@@ -173,13 +178,6 @@ class DatasetSpec(_Frozen):
     schema_path: Path = Path(".")
     renames: dict[str, str] = {}
     """Dataset folder name -> CKAN name, applied to foreign-key targets (publisher prefix)."""
-
-    @field_validator("slug")
-    @classmethod
-    def _valid_slug(cls, v: str) -> str:
-        if not SLUG_RE.match(v):
-            raise ValueError(f"{v!r} is not a valid CKAN name (a-z, 0-9, - and _, 2-100 chars)")
-        return v
 
     def table_schema(self) -> dict[str, Any]:
         """Return the Table Schema descriptor (a private copy; the file is parsed once).
@@ -207,94 +205,10 @@ class CatalogueDefaults:
     """Put before each folder name to form the dataset's CKAN name."""
 
 
-def _merged(defaults: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
-    """``own`` over ``defaults``, mappings one level deep (``dcat.contact`` replaces as a whole)."""
-    out = dict(defaults)
-    for key, value in own.items():
-        base = out.get(key)
-        out[key] = (
-            {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
-        )
-    return out
-
-
 @functools.lru_cache(maxsize=256)
 def _read_schema(path: Path, mtime_ns: int) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
-
-
-def find_schema(schemas_dirs: list[Path], stem: str) -> Path:
-    """``<stem>.schema.json`` in the first folder that has it (else where it would go)."""
-    candidates = [d / f"{stem}.schema.json" for d in schemas_dirs]
-    return next((c for c in candidates if c.exists()), candidates[0])
-
-
-def load_dataset(
-    folder: Path,
-    schemas_dirs: list[Path],
-    defaults: CatalogueDefaults | None = None,
-    renames: dict[str, str] | None = None,
-) -> DatasetSpec:
-    """Read ``folder/dataset.yaml``; the slug is the folder name (after the publisher's prefix).
-
-    Args:
-        schemas_dirs: folders searched in order for ``<folder name>.schema.json``.
-        defaults: fields inherited from the publisher profile.
-        renames: folder name -> CKAN name of the catalogue's datasets (for foreign keys).
-
-    Raises:
-        ConfigError: the file is missing, not YAML, or not a valid declaration.
-    """
-    path = folder / "dataset.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read dataset declaration: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    defaults = defaults or CatalogueDefaults()
-    if raw.setdefault("slug", folder.name) != folder.name:
-        raise ConfigError(f"{path}: slug {raw['slug']!r} differs from folder name {folder.name!r}")
-    raw = _merged(defaults.fields, {**raw, "slug": defaults.name_prefix + folder.name})
-    schema_path = find_schema(schemas_dirs, folder.name)
-    if raw.get("schema"):
-        declared = (folder / raw["schema"]).resolve()
-        if declared not in {(d / schema_path.name).resolve() for d in schemas_dirs}:
-            raise ConfigError(
-                f"{path}: schema must be {schema_path} (the folder name names the schema)"
-            )
-    try:
-        spec = DatasetSpec.model_validate(
-            {**raw, "folder": folder, "schema_path": schema_path, "renames": renames or {}}
-        )
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: invalid dataset declaration:\n{exc}") from None
-    if not schema_path.exists():
-        raise ConfigError(f"{path}: schema {schema_path} does not exist")
-    return spec
-
-
-def load_catalogue(
-    root: Path, schemas_dirs: list[Path] | None = None, defaults: CatalogueDefaults | None = None
-) -> dict[str, DatasetSpec]:
-    """Load every dataset under ``root/datasets`` (CKAN name -> declaration).
-
-    Args:
-        schemas_dirs: where the Table Schemas are, searched in order (default ``root/schemas``).
-        defaults: what the declarations inherit from their publisher.
-
-    Raises:
-        ConfigError: a declaration or schema is missing or invalid.
-    """
-    defaults = defaults or CatalogueDefaults()
-    if not (root / "datasets").is_dir():
-        raise ConfigError(f"{root}: no datasets/ folder (the catalogue root holds datasets/)")
-    folders = sorted(p for p in (root / "datasets").iterdir() if (p / "dataset.yaml").exists())
-    renames = {f.name: defaults.name_prefix + f.name for f in folders}
-    dirs = schemas_dirs or [root / "schemas"]
-    specs = (load_dataset(f, dirs, defaults, renames) for f in folders)
-    return {spec.slug: spec for spec in specs}
 
 
 def foreign_key_targets(schema: dict[str, Any]) -> set[str]:
@@ -305,6 +219,11 @@ def foreign_key_targets(schema: dict[str, Any]) -> set[str]:
         if resource:
             targets.add(resource)
     return targets
+
+
+def references(spec: DatasetSpec) -> list[str]:
+    """The other datasets ``spec``'s foreign keys point at, sorted."""
+    return sorted(foreign_key_targets(spec.table_schema()) - {spec.slug})
 
 
 def publish_order(catalogue: dict[str, DatasetSpec]) -> list[list[str]]:
@@ -329,3 +248,24 @@ def publish_order(catalogue: dict[str, DatasetSpec]) -> list[list[str]]:
         waves.append(wave)
         done.update(wave)
     return waves
+
+
+def needed_for(catalogue: dict[str, DatasetSpec], slugs: list[str]) -> list[str]:
+    """The given datasets plus every dataset their foreign keys reach, in publish order.
+
+    Raises:
+        ConfigError: a slug is not in the catalogue, or the foreign keys form a cycle.
+    """
+    unknown = sorted(set(slugs) - catalogue.keys())
+    if unknown:
+        raise ConfigError(
+            f"unknown dataset(s) {unknown} (datasets: {', '.join(sorted(catalogue))})"
+        )
+    wanted: set[str] = set()
+    todo = list(slugs)
+    while todo:
+        slug = todo.pop()
+        if slug not in wanted:
+            wanted.add(slug)
+            todo += references(catalogue[slug])
+    return [s for wave in publish_order(catalogue) for s in wave if s in wanted]

@@ -11,12 +11,24 @@ class OdpError(Exception):
     """Base class for every error this project raises on purpose."""
 
     transient = False
+    kind = "failed"
+    """What the command line reports: ``failed``, ``config`` or ``unreachable`` (exit 1/2/3)."""
 
 
 class TransientError(OdpError):
-    """A failure that may go away when the same call is tried again."""
+    """A failure that may go away when the same call is tried again.
+
+    Args:
+        exhausted: the caller already retried it until its time budget ran out; whoever
+            catches it must not retry again (retries of two layers would multiply).
+    """
 
     transient = True
+
+    def __init__(self, message: str = "", *, exhausted: bool = False) -> None:
+        super().__init__(message)
+        if exhausted:
+            self.transient = False
 
 
 class TerminalError(OdpError):
@@ -24,11 +36,15 @@ class TerminalError(OdpError):
 
 
 class ConfigError(TerminalError):
-    """A setting is missing or wrong."""
+    """A setting, declaration, profile or schema is missing or wrong."""
+
+    kind = "config"
 
 
 class ServiceError(TerminalError):
-    """A service the portal needs (PostgreSQL, Redis) is missing or will not start."""
+    """A service (PostgreSQL, Redis, the Prefect server) is missing or will not start."""
+
+    kind = "unreachable"
 
 
 class PortalError(TerminalError):
@@ -37,6 +53,8 @@ class PortalError(TerminalError):
 
 class PortalUnavailable(TransientError):
     """The CKAN portal did not answer (connection refused, timeout, 502/503/504)."""
+
+    kind = "unreachable"
 
 
 class PortalRejected(TerminalError):

@@ -1,43 +1,34 @@
 """Publisher profiles: everything that differs between municipalities, in one YAML file each.
 
 A profile names the publisher (organization, contact, licence, contributor ID,
-political geocoding), where it publishes (portal URL, token's environment
-variable and Secret block, theme group), where its catalogue lives, and when
-its datasets run. Dataset declarations inherit the publisher fields, so the
-same ``dataset.yaml`` and schema serve every municipality.
+political geocoding), where it publishes (portal URL, where the token is read
+from, theme group), where its catalogue lives, when its datasets run and whom to
+notify when a run fails. Dataset declarations inherit the publisher fields, so
+the same ``dataset.yaml`` and schema serve every municipality.
+
+This module is the model only; :mod:`.project` finds and reads profile files.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from .catalogue import SLUG_RE, CatalogueDefaults, Contact, DatasetSpec, License, Publisher
-from .catalogue import load_catalogue as _load_catalogue
-from .errors import ConfigError
-from .localportal.layout import project_root
-from .publish.settings import TOKEN_BLOCK, TOKEN_ENV
+from .catalogue import CatalogueDefaults, Contact, License, Publisher
+from .names import ckan_name
 
-DEFAULT_PROFILE = "default"
-_CRON_RE = re.compile(r"^\S+( \S+){4}$")
+_CRON_RE = re.compile(r"\S+( \S+){4}")
+TOKEN_BLOCK = "odp-ckan-token"  # noqa: S105 - a block's name, not a secret
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _ckan_name(value: str) -> str:
-    if not SLUG_RE.match(value):
-        raise ValueError(f"{value!r} is not a valid CKAN name (a-z, 0-9, - and _, 2-100 chars)")
-    return value
-
-
-CkanName = Annotated[str, AfterValidator(_ckan_name)]
+CkanName = Annotated[str, AfterValidator(ckan_name)]
 
 
 class Organization(_Frozen):
@@ -73,10 +64,18 @@ class Geocoding(_Frozen):
 class TokenSource(_Frozen):
     """Where the publisher's CKAN API token is read from; the profile never holds the token."""
 
-    env: str = TOKEN_ENV
-    """Environment variable with the token (``<env>_FILE`` may name a file holding it)."""
+    env: str | None = None
+    """Environment variable with the token (default ``ODP_CKAN_TOKEN``); ``<env>_FILE`` may
+    name a file holding it."""
+    file: str | None = None
+    """A file holding the token, relative to the profile file (e.g. a mounted secret, or the
+    local development portal's token file); used only with the profile's own ``portal_url``."""
     block: str = TOKEN_BLOCK
     """Prefect Secret block with the token."""
+
+    def file_path(self, profile_file: Path) -> Path | None:
+        """The token file as an absolute path, if the profile names one."""
+        return (profile_file.parent / self.file).resolve() if self.file else None
 
 
 class CatalogueLocation(_Frozen):
@@ -105,13 +104,25 @@ class Schedule(_Frozen):
     @field_validator("default")
     @classmethod
     def _cron(cls, v: str | None) -> str | None:
-        if v is not None and not _CRON_RE.match(v):
+        if v is not None and not _CRON_RE.fullmatch(v):
             raise ValueError(f"{v!r} is not a cron expression with five fields")
         return v
 
     def cron_for(self, dataset: str) -> str | None:
         """The cron expression of one dataset (its own, else the default)."""
         return self.datasets.get(dataset, self.default)
+
+
+class Notifications(_Frozen):
+    """Whom a failed or crashed publishing run notifies (``odp notifications apply``)."""
+
+    webhook: str | None = None
+    """URL a message is POSTed to as JSON (``subject``, ``text``): a chat channel's incoming
+    webhook or an e-mail gateway."""
+    webhook_env: str | None = None
+    """Environment variable holding that URL instead, when the URL itself is a secret."""
+    crash_after: int = Field(default=120, ge=60)
+    """Seconds without a heartbeat after which a running publishing run counts as crashed."""
 
 
 class PublisherProfile(_Frozen):
@@ -123,35 +134,52 @@ class PublisherProfile(_Frozen):
     publisher: Publisher
     """DCAT publisher (dct:publisher) of every dataset."""
     contact: Contact
-    """DCAT contact point of every dataset unless a dataset names its own."""
+    """DCAT contact point of every dataset unless a dataset names its own; needs an e-mail
+    address or a web address (DCAT-AP.de asks for a reachable contact point)."""
     license: License
     """Default licence; a dataset may declare its own (or only its own attribution)."""
     contributor_ids: list[str] = Field(min_length=1)
     """DCAT-AP.de contributorID URIs (http://dcat-ap.de/def/contributors/...)."""
     political_geocoding: Geocoding
     portal_url: str | None = None
-    """CKAN portal; $ODP_CKAN_URL and --portal-url override it; none = the local portal."""
+    """CKAN portal URL; ``$ODP_CKAN_URL`` and ``--portal-url`` override it. Without one,
+    every command needs ``--portal-url`` or ``$ODP_CKAN_URL``."""
     token: TokenSource = TokenSource()
     group: ThemeGroup
     themes: list[str] = []
     """EU data-theme codes (GOVE, TECH, ...) for datasets that name none."""
     catalogue: CatalogueLocation = CatalogueLocation()
+    source_hosts: list[str] = []
+    """Hosts that ``http``, ``ics`` and ``ckan`` sources may be fetched from (``host``,
+    ``host:port`` or ``*.domain``), redirects included; empty = any host. Sources never
+    get the portal's token."""
     schedule: Schedule = Schedule()
+    notifications: Notifications | None = None
+    """Failure notifications; none = no automation."""
     name: str = ""
     """The profile's name (its file stem); set when loading."""
     path: Path = Path(".")
     """The profile file; set when loading."""
 
+    @field_validator("contact")
+    @classmethod
+    def _reachable(cls, v: Contact) -> Contact:
+        if not (v.email or v.url):
+            raise ValueError(
+                "the contact needs an e-mail address (email) or a web address (url): "
+                "harvesters (DCAT-AP.de) reject a contact point that only has a name"
+            )
+        return v
+
     @property
     def catalogue_root(self) -> Path:
-        """The folder with ``datasets/``: $ODP_CATALOGUE_ROOT, else the profile's ``root``."""
-        env = os.environ.get("ODP_CATALOGUE_ROOT")
-        return Path(env) if env else (self.path.parent / self.catalogue.root).resolve()
+        """The folder with ``datasets/`` (the profile's ``catalogue.root``)."""
+        return (self.path.parent / self.catalogue.root).resolve()
 
     @property
     def schemas_dirs(self) -> list[Path]:
         """The folders of Table Schemas, in search order (new schemas go to the first)."""
-        if self.catalogue.schemas and not os.environ.get("ODP_CATALOGUE_ROOT"):
+        if self.catalogue.schemas:
             return [(self.path.parent / d).resolve() for d in self.catalogue.schemas]
         return [self.catalogue_root / "schemas"]
 
@@ -175,54 +203,3 @@ class PublisherProfile(_Frozen):
         return CatalogueDefaults(
             fields={"license": license_, "dcat": dcat}, name_prefix=self.catalogue.name_prefix
         )
-
-    def load_catalogue(self) -> dict[str, DatasetSpec]:
-        """Load this publisher's datasets (CKAN name -> declaration).
-
-        Raises:
-            ConfigError: a declaration or schema is missing or invalid.
-        """
-        return _load_catalogue(self.catalogue_root, self.schemas_dirs, self.dataset_defaults())
-
-
-def profiles_dir() -> Path:
-    """Where named profiles live: $ODP_PROFILES_DIR, else ``profiles/`` of the checkout."""
-    env = os.environ.get("ODP_PROFILES_DIR")
-    return Path(env) if env else project_root() / "profiles"
-
-
-def profile_path(name: str | None = None) -> Path:
-    """The file of profile ``name`` (a name in ``profiles_dir()`` or a path to a YAML file).
-
-    Without a name: $ODP_PROFILE, else ``default``.
-    """
-    chosen = name or os.environ.get("ODP_PROFILE") or DEFAULT_PROFILE
-    if chosen.endswith((".yaml", ".yml")) or os.sep in chosen:
-        return Path(chosen).resolve()
-    return profiles_dir() / f"{chosen}.yaml"
-
-
-def load_profile(name: str | None = None) -> PublisherProfile:
-    """Read and check a publisher profile.
-
-    Raises:
-        ConfigError: the file is missing or not a valid profile; names the file and field.
-    """
-    path = profile_path(name)
-    if not path.is_file():
-        known = sorted(p.stem for p in profiles_dir().glob("*.yaml"))
-        raise ConfigError(
-            f"publisher profile {path} does not exist (profiles in {profiles_dir()}: "
-            f"{', '.join(known) or 'none'}; create one with: odp init profile <name>)"
-        )
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read publisher profile: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    try:
-        name = path.parent.name if path.stem == "profile" else path.stem
-        return PublisherProfile.model_validate({**raw, "name": name, "path": path})
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: invalid publisher profile:\n{exc}") from None

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from opendata_pipeline.localportal.database import drop_databases, run_admin_sql
-from opendata_pipeline.localportal.layout import project_root
-from opendata_pipeline.orchestrate import server as prefect_server
-from opendata_pipeline.orchestrate.server import PrefectServer
+from opendata_pipeline.dev import prefect_server
+from opendata_pipeline.dev.database import drop_databases, run_admin_sql
+from opendata_pipeline.dev.prefect_server import PrefectServer
 from tests.portal_fixture import Portal, free_port
+from tests.project import ROOT
+from tests.schedules import FAST_SCHEDULER, scheduled_runs_complete
 
-ROOT = project_root()
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 ODP = str(Path(sys.executable).with_name("odp"))
 
@@ -34,6 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
         tmp_path_factory.mktemp("prefect-home"),
         free_port(),
         f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}",
+        FAST_SCHEDULER,
     )
     try:
         prefect_server.start(srv)
@@ -44,10 +45,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
         drop_databases([db], [])
 
 
-def _client_env(srv: PrefectServer, portal: Portal, stage: Path) -> dict[str, str]:
-    env = {k: v for k, v in srv.env().items() if not k.startswith("ODP_CKAN_TOKEN")}
-    env.update({"ODP_CKAN_URL": portal.url, "ODP_STAGE_DIR": str(stage)})
-    env.pop("ODP_CATALOGUE_ROOT", None)
+def _client_env(srv: PrefectServer, portal: Portal, cache: Path) -> dict[str, str]:
+    """The environment of clients and workers: portal URL and cache; no token (a block has it)."""
+    env = {k: v for k, v in srv.env().items() if not k.startswith("ODP_")}
+    env.update({"ODP_CKAN_URL": portal.url, "ODP_CACHE_DIR": str(cache)})
     return env
 
 
@@ -73,7 +74,7 @@ def _save_token_block(srv: PrefectServer, token: str) -> None:
 def test_deploy_all_then_a_worker_runs_a_dataset_deployment(
     server: PrefectServer, portal: Portal, tmp_path: Path
 ) -> None:
-    env = _client_env(server, portal, tmp_path / "stage")
+    env = _client_env(server, portal, tmp_path / "cache")
     deploy = subprocess.run(
         [PREFECT, "--no-prompt", "deploy", "--all"],
         cwd=ROOT,
@@ -123,8 +124,7 @@ def test_deploy_all_then_a_worker_runs_a_dataset_deployment(
             timeout=700,
         )
     finally:
-        os.killpg(worker.pid, 15)
-        worker.wait(timeout=60)
+        worker.stop()
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     pkg = portal.publisher.call("package_show", id="modellregionen")
     assert pkg["version"] == "1.0.0"
@@ -151,7 +151,7 @@ def test_deploy_all_then_a_worker_runs_a_dataset_deployment(
 def test_two_workers_share_a_fanned_out_catalogue_run(
     server: PrefectServer, portal: Portal, tmp_path: Path
 ) -> None:
-    env = _client_env(server, portal, tmp_path / "stage")
+    env = _client_env(server, portal, tmp_path / "cache")
     env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
     _save_token_block(server, portal.publisher_token)
     started = datetime.now(UTC)
@@ -167,9 +167,7 @@ def test_two_workers_share_a_fanned_out_catalogue_run(
         )
     finally:
         for worker in workers:
-            os.killpg(worker.pid, 15)
-        for worker in workers:
-            worker.wait(timeout=60)
+            worker.stop()
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     for slug in ("modellregionen", "programm-kennzahlen", "projekte", "veranstaltungen"):
         assert f"{slug}: " in run.stdout
@@ -187,3 +185,14 @@ def test_two_workers_share_a_fanned_out_catalogue_run(
     ]
     assert all(r.state_name == "Completed" for r in runs)
     assert {r.labels.get("prefect.worker.name") for r in dataset_runs} == {"w1", "w2"}
+
+
+def test_interval_schedule_runs_on_a_postgresql_server(
+    server: PrefectServer, portal: Portal, tmp_path: Path
+) -> None:
+    """The same scheduler check as on SQLite (test_schedules.py), with PostgreSQL underneath."""
+    env = {"ODP_CKAN_URL": portal.url, "ODP_CKAN_TOKEN": portal.publisher_token}
+    seen = scheduled_runs_complete(server, {**env, "ODP_CACHE_DIR": str(tmp_path)}, tmp_path)
+    assert seen["errors"] == []
+    assert len(seen["completed"]) >= 2, [(r.name, r.state_name) for r in seen["created"]]
+    assert seen["paused"] == []

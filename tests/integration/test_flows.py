@@ -8,20 +8,23 @@ from typing import Any
 
 import pytest
 
-from opendata_pipeline.orchestrate.entry import load_flows
-from opendata_pipeline.orchestrate.runs import RunFailed
-from opendata_pipeline.profile import load_profile
-from tests.flowing import catalogue_copy, run_record
+from opendata_pipeline.flows import publish_catalogue, publish_dataset
+from opendata_pipeline.orchestrate.summary import run_result
+from tests.flowing import CatalogueCopy, catalogue_copy, run_record
 from tests.portal_fixture import Portal
+from tests.project import load_profile
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-FLOWS = load_flows()
 PACKAGE_TASK = f"catalogue package {load_profile().package_name}"
 
 
-def _run(flow: Any, **params: Any) -> tuple[Any, dict[str, Any]]:
-    state = flow(**params, return_state=True)
+def _run(flow: Any, cat: CatalogueCopy, **params: Any) -> tuple[Any, dict[str, Any]]:
+    state = flow(**cat.params(**params), return_state=True)
     return state, run_record(state.state_details.flow_run_id)
+
+
+def _outcomes(state: Any) -> list[Any]:
+    return run_result(state).outcomes
 
 
 def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validation(
@@ -29,9 +32,9 @@ def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validat
 ) -> None:
     cat = catalogue_copy(tmp_path, monkeypatch, portal.url, portal.publisher_token)
     n = cat.names
-    state, rec = _run(FLOWS.publish_catalogue)
+    state, rec = _run(publish_catalogue, cat)
     assert state.is_completed(), state.message
-    outcomes = {o.dataset: o for o in state.result()}
+    outcomes = {o.dataset: o for o in _outcomes(state)}
     assert {s: (o.status, o.version) for s, o in outcomes.items()} == {
         new: ("published", "1.0.0") for new in n.values()
     }
@@ -47,11 +50,11 @@ def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validat
         + [PACKAGE_TASK]
     )
     assert all(t.state_name == "Completed" for t in tasks.values())
-    # foreign-key order: the referenced table is published before the others are gathered
+    # foreign-key order: the referenced table is published before the tables that reference it
     for dependent in ("projekte", "veranstaltungen"):
         assert (
             tasks[f"apply {n['modellregionen']}"].end_time
-            <= tasks[f"gather {n[dependent]}"].start_time
+            <= tasks[f"apply {n[dependent]}"].start_time
         )
 
     arts = rec["artifacts"]
@@ -63,9 +66,6 @@ def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validat
         link = arts[f"ckan-{key}"]  # Prefect stores link artifacts as Markdown links
         assert link.data == f"[{new} 1.0.0 on CKAN]({portal.url}/dataset/{new})"
         assert "/download/" in str(link.description)
-    assert (
-        arts["progress-publish"].type == "progress" and float(arts["progress-publish"].data) == 100
-    )
     table = json.loads(arts["publish-outcomes"].data)
     assert [row["dataset"] for row in table] == [
         n["modellregionen"],
@@ -76,9 +76,9 @@ def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validat
     assert "4 of 4 dataset(s) done" in str(arts["publish-summary"].data)
 
     # unchanged sources are not validated again, and nothing is written
-    state2, rec2 = _run(FLOWS.publish_catalogue)
+    state2, rec2 = _run(publish_catalogue, cat)
     assert state2.is_completed(), state2.message
-    assert {o.status for o in state2.result()} == {"unchanged"}
+    assert {o.status for o in _outcomes(state2)} == {"unchanged"}
     assert {
         name: t.state_name for name, t in rec2["tasks"].items() if name.startswith("validate")
     } == {f"validate {new}": "Cached" for new in n.values()}
@@ -86,10 +86,10 @@ def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validat
     # one changed source: only that table is validated again and gets a new version
     csv = cat.csv("programm-kennzahlen")
     csv.write_text(csv.read_text(encoding="utf-8").replace(",42,Anzahl,", ",43,Anzahl,"), "utf-8")
-    state3, rec3 = _run(FLOWS.publish_catalogue)
+    state3, rec3 = _run(publish_catalogue, cat)
     assert state3.is_completed(), state3.message
     changed = n["programm-kennzahlen"]
-    assert {o.dataset: (o.status, o.version) for o in state3.result()} == {
+    assert {o.dataset: (o.status, o.version) for o in _outcomes(state3)} == {
         new: ("published", "1.0.1") if new == changed else ("unchanged", "1.0.0")
         for new in n.values()
     }
@@ -108,19 +108,17 @@ def test_a_failing_dataset_stops_only_itself_and_what_references_it(
     n = cat.names
     csv = cat.csv("modellregionen")
     csv.write_text(csv.read_text(encoding="utf-8").replace("\naachen,", "\nAachen!,", 1), "utf-8")
-    state, rec = _run(FLOWS.publish_catalogue)
+    state, rec = _run(publish_catalogue, cat)
     assert state.is_failed()
-    error = state.result(raise_on_failure=False)
-    assert isinstance(error, RunFailed)
-    by = {o.dataset: o for o in error.outcomes}
+    by = {o.dataset: o for o in _outcomes(state)}
     bad = by[n["modellregionen"]]
-    assert (bad.status, bad.stage) == ("failed", "plan")
+    assert (bad.status, bad.stage) == ("failed", "validate")
     assert f"dataset {n['modellregionen']}" in bad.error and "row 2" in bad.error
     assert "region_id" in bad.error and "Nothing was published" in bad.error
     for dependent in ("projekte", "veranstaltungen"):
         o = by[n[dependent]]
         assert (o.status, o.stage) == ("failed", "validate")
-        assert f"[{n['modellregionen']!r}] failed or are invalid" in o.error
+        assert f"referenced dataset(s) {n['modellregionen']} failed or are invalid" in o.error
     assert by[n["programm-kennzahlen"]].status == "published"
     assert state.message and n["modellregionen"] in state.message
     assert "3 failed" in str(rec["artifacts"]["publish-summary"].data)
@@ -136,9 +134,10 @@ def test_dataset_flow_validates_referenced_tables_but_publishes_only_its_own(
 ) -> None:
     cat = catalogue_copy(tmp_path, monkeypatch, portal.url, portal.publisher_token)
     n = cat.names
-    state, rec = _run(FLOWS.publish_dataset, dataset=n["projekte"])
+    state, rec = _run(publish_dataset, cat, dataset=n["projekte"])
     assert state.is_completed(), state.message
-    assert (state.result().dataset, state.result().version) == (n["projekte"], "1.0.0")
+    [only] = _outcomes(state)
+    assert (only.dataset, only.version) == (n["projekte"], "1.0.0")
     assert sorted(rec["tasks"]) == sorted(
         [f"gather {n['modellregionen']}", f"validate {n['modellregionen']}"]
         + [f"{step} {n['projekte']}" for step in ("gather", "validate", "plan", "apply")]
@@ -149,7 +148,7 @@ def test_dataset_flow_validates_referenced_tables_but_publishes_only_its_own(
 
 
 def test_flow_parameters_are_validated_before_anything_runs() -> None:
-    state = FLOWS.publish_dataset(dataset="Not A Slug", return_state=True)
+    state = publish_dataset(dataset="Not A Slug", return_state=True)
     assert state.is_failed()
     assert "dataset" in state.message and "pattern" in state.message
     assert run_record(state.state_details.flow_run_id)["tasks"] == {}

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import psycopg
 
-from opendata_pipeline.localportal import manager
-from opendata_pipeline.localportal.layout import Layout
-from tests.portal_fixture import free_port
+from opendata_pipeline.dev import portal as manager
+from opendata_pipeline.dev.layout import Layout
+from tests.portal_fixture import HOME, free_port
+from tests.project import ROOT
 
 ODP = str(Path(sys.executable).parent / "odp")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def odp(*args: str) -> subprocess.CompletedProcess[str]:
@@ -36,7 +36,7 @@ def databases(prefix: str) -> list[str]:
 def test_up_status_down_reset() -> None:
     name = f"t{os.getpid()}_{uuid.uuid4().hex[:6]}"
     port = free_port()
-    layout = Layout.default(name, port)
+    layout = Layout.of(HOME, name, port)
     outputs: list[str] = []
     try:
         first = odp("up", "--name", name, "--port", str(port))

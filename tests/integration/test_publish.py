@@ -10,24 +10,24 @@ from typing import Any
 import pytest
 
 from opendata_pipeline.errors import OdpError, PortalUnavailable
-from opendata_pipeline.publish import runner
-from opendata_pipeline.publish.settings import PublishTarget
-from opendata_pipeline.publish.state import download, read_state
-from opendata_pipeline.publish.step import list_versions
+from opendata_pipeline.publish import apply as apply_module
+from opendata_pipeline.publish.artifacts import CURRENT_ROLES
+from opendata_pipeline.publish.destination import Destination
+from opendata_pipeline.publish.state import download, list_versions, read_state
 from opendata_pipeline.validate.step import ValidationFailed
 from tests.faultproxy import FaultProxy
 from tests.portal_fixture import Portal
-from tests.publishing import ROWS, SCHEMA, counted, release_for, sha256
+from tests.publishing import ROWS, SCHEMA, counted, destination, publish, release_for, sha256
 
 
-def _target(portal: Portal) -> PublishTarget:
-    return PublishTarget(portal_url=portal.layout.url, organization=portal.org, group=portal.group)
+def _target(portal: Portal) -> Destination:
+    return destination(portal.layout.url, portal.org, portal.group)
 
 
 def _publish(portal: Portal, tmp: Path, slug: str, rows: str, schema: dict[str, Any] | None = None):
     client, counter = counted(portal.layout.url, portal.publisher_token)
     release = release_for(tmp, slug, rows, _target(portal), schema)
-    return runner.publish_release(client, release), counter, release
+    return publish(client, release), counter, release
 
 
 def _resources(portal: Portal, slug: str) -> list[dict[str, Any]]:
@@ -45,25 +45,25 @@ def test_first_publish_holds_every_part_of_a_version(portal: Portal, tmp_path: P
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
     assert extras["version_notes"] == "Erstveröffentlichung (3 Zeilen)."
     roles = sorted(r["odp_role"] for r in pkg["resources"])
-    assert roles == sorted(["data", "datapackage", "schema", "report", "changelog", "archive"])
+    assert roles == sorted([*CURRENT_ROLES, "archive"])
     by_role = {r["odp_role"]: r for r in pkg["resources"]}
     # Every file's bytes match the sha256 the portal lists for it.
     for res in pkg["resources"]:
         body = download(portal.admin, res["url"])
         assert sha256(body) == res["sha256"], res["name"]
-    assert download(portal.admin, by_role["data"]["url"]) == release.data
+    assert download(portal.admin, by_role["data"]["url"]) == release.data()
     assert by_role["data"]["url"].endswith("/download/pub-first.csv")
     package = json.loads(download(portal.admin, by_role["datapackage"]["url"]))
     assert package["version"] == "1.0.0"
     assert package["resources"][0]["hash"] == f"sha256:{release.sha256}"
-    assert package["resources"][0]["bytes"] == len(release.data)
+    assert package["resources"][0]["bytes"] == len(release.data())
     assert package["resources"][0]["schema"] == SCHEMA
     assert package["licenses"][0]["path"] == "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
     assert package["sources"][0]["sha256"] == sha256(ROWS.encode())
     report = json.loads(download(portal.admin, by_role["report"]["url"]))
     assert report["version"] == "1.0.0" and report["valid"] is True and report["rows"] == 3
     assert json.loads(download(portal.admin, by_role["schema"]["url"])) == SCHEMA
-    assert result.applied == ["create draft", "version 1.0.0", "datastore"]
+    assert result.steps == ["create draft", "version 1.0.0", "datastore"]
 
 
 def test_datastore_is_typed_with_key_and_data_dictionary(portal: Portal, tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_rerun_without_changes_writes_nothing(portal: Portal, tmp_path: Path) ->
     _publish(portal, tmp_path, "pub-noop", ROWS)
     before = portal.admin.call("package_show", id="pub-noop")
     result, counter, _ = _publish(portal, tmp_path, "pub-noop", ROWS)
-    assert result.plan.action == "unchanged" and result.applied == []
+    assert result.plan.action == "unchanged" and result.steps == []
     assert counter.writes == []
     assert counter.actions == ["status_show", "package_show", "odp_datastore_status"]
     after = portal.admin.call("package_show", id="pub-noop")
@@ -169,16 +169,16 @@ def test_concurrent_publishers_get_distinct_versions(
     slug = "pub-race"
     _publish(portal, tmp_path, slug, ROWS)
     barrier = threading.Barrier(2, timeout=30)
-    real = runner.publish_version
+    real = apply_module.publish_version
     waited: set[int] = set()
 
-    def racing(*args: Any) -> None:
+    def racing(*args: Any) -> Any:
         if threading.get_ident() not in waited:  # both planned from 1.0.0 before either writes
             waited.add(threading.get_ident())
             barrier.wait()
-        real(*args)
+        return real(*args)
 
-    monkeypatch.setattr(runner, "publish_version", racing)
+    monkeypatch.setattr(apply_module, "publish_version", racing)
     results: dict[str, Any] = {}
 
     def run(name: str, rows: str) -> None:
@@ -224,7 +224,7 @@ def test_cut_connection_at_every_request_then_rerun_converges(
 
     with FaultProxy(upstream) as proxy:  # count the requests of one clean publish
         client, _ = counted(proxy.url, portal.publisher_token)
-        runner.publish_release(client, release_for(tmp_path, slug, rows_for(0), target))
+        publish(client, release_for(tmp_path, slug, rows_for(0), target))
         total = proxy.count
     print(f"requests in one publish: {total}")
     assert total >= 5
@@ -236,9 +236,10 @@ def test_cut_connection_at_every_request_then_rerun_converges(
             before = f"{version[0]}.{version[1]}.{version[2]}"
             release = release_for(tmp_path, slug, rows_for(n), target)
             with FaultProxy(upstream, cut_at=k, mode=mode) as proxy:
-                client, _ = counted(proxy.url, portal.publisher_token)
+                # one attempt per request, so that the cut really interrupts the run
+                client, _ = counted(proxy.url, portal.publisher_token, retry_seconds=0)
                 try:
-                    runner.publish_release(client, release, attempts=1)
+                    publish(client, release)
                 except PortalUnavailable:
                     raised += 1
             state = read_state(portal.admin, slug, datastore_status=False)
@@ -249,9 +250,9 @@ def test_cut_connection_at_every_request_then_rerun_converges(
                 and sha256(download(portal.admin, previous["url"])) == previous["sha256"]
             )
             client, _ = counted(portal.layout.url, portal.publisher_token)
-            result = runner.publish_release(client, release)
+            result = publish(client, release)
             version = (1, 0, version[2] + 1)
-            assert result.version == f"1.0.{version[2]}", (k, mode, result.applied)
+            assert result.version == f"1.0.{version[2]}", (k, mode, result.steps)
             _check_converged(portal, slug, result.version, rows_for(n))
     assert raised >= total  # the cuts really interrupted the runs (each k, both modes)
 
@@ -260,7 +261,7 @@ def test_publisher_error_names_what_to_do(portal: Portal, tmp_path: Path) -> Non
     release = release_for(tmp_path, "pub-denied", ROWS, _target(portal))
     client, _ = counted(portal.layout.url, "not-a-valid-token-123456")
     with pytest.raises(OdpError) as caught:
-        runner.publish_release(client, release)
+        publish(client, release)
     assert not caught.value.transient
     assert "not-a-valid-token-123456" not in str(caught.value)
 
@@ -273,21 +274,22 @@ def test_dcat_export_shows_dcat_ap_de_fields(portal: Portal, tmp_path: Path) -> 
     schema = next(r for r in _resources(portal, "pub-dcat") if r["odp_role"] == "schema")
     for expected in (
         "dcatde:contributorID <http://dcat-ap.de/def/contributors/openNRW>",
-        "dcatde:politicalGeocodingURI <http://dcat-ap.de/def/politicalGeocoding/"
-        "municipalityKey/05974040>",
+        "dct:spatial <http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05974040>",
         "dcatde:politicalGeocodingLevelURI <http://dcat-ap.de/def/politicalGeocoding/"
         "Level/municipality>",
         "<http://publications.europa.eu/resource/authority/data-theme/GOVE>",
         "<http://publications.europa.eu/resource/authority/data-theme/TECH>",
         "dct:license <http://dcat-ap.de/def/licenses/dl-by-de/2.0>",
         f"dct:conformsTo <{schema['url']}>",
-        'owl:versionInfo "1.0.0"',
+        'dcat:version "1.0.0"',
         "opendata@example.org",
         "Stadt Soest",
     ):
         assert expected in ttl, expected
     # The portal group stays a CKAN group; it does not become a DCAT theme URI.
     assert "data-theme/DIGITALE-DATEN" not in ttl.upper()
+    # Deprecated in DCAT-AP.de 3.0 (issue 18).
+    assert "politicalGeocodingURI" not in ttl and "owl:versionInfo" not in ttl
 
 
 def test_readers_never_see_an_empty_or_partial_table(portal: Portal, tmp_path: Path) -> None:
@@ -313,7 +315,7 @@ def test_readers_never_see_an_empty_or_partial_table(portal: Portal, tmp_path: P
     finally:
         done.set()
         reader.join()
-    assert result.applied == ["version 1.0.1", "datastore"]
+    assert result.steps == ["version 1.0.1", "datastore"]
     assert len(seen) > 3
     assert set(seen) <= {3000, 6000}, sorted(set(seen))
     after = portal.admin.call("datastore_search", resource_id=data["id"], limit=0)

@@ -23,13 +23,12 @@ import pytest
 import requests
 import yaml
 
-from opendata_pipeline.ckan_client import CkanClient
-from opendata_pipeline.localportal.layout import project_root
-from opendata_pipeline.orchestrate.entry import run_publish
+from opendata_pipeline.ckan import CkanClient
+from tests.flowing import run_catalogue
 from tests.portal_fixture import Portal
+from tests.project import ROOT
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-ROOT = project_root()
 FRICTIONLESS = str(Path(sys.executable).parent / "frictionless")
 
 
@@ -85,8 +84,7 @@ def _publish(region: Region, monkeypatch: pytest.MonkeyPatch, token: str) -> lis
     monkeypatch.setenv(region.token_env, token)
     monkeypatch.delenv("ODP_CKAN_TOKEN", raising=False)
     monkeypatch.delenv("ODP_CKAN_URL", raising=False)
-    monkeypatch.delenv("ODP_CATALOGUE_ROOT", raising=False)
-    return run_publish([], dry_run=False, profile=str(region.profile))
+    return list(run_catalogue(profile=str(region.profile)).outcomes)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +95,7 @@ def regions(
     tmp = tmp_path_factory.mktemp("reuse")
     found = {}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ODP_STAGE_DIR", str(tmp / "stage"))
+        mp.setenv("ODP_CACHE_DIR", str(tmp / "cache"))
         for example in ("kreis-soest", "stadt-aachen"):
             suffix = uuid.uuid4().hex[:6]
             profile, org = _copy_example(example, tmp / example, suffix, portal.url)
@@ -262,7 +260,7 @@ def test_statewide_events_aggregate_both_regions_keeping_each_rows_origin(
     state = Region(
         "nrw", profile, org, "", CkanClient(portal.url, token), f"ODP_TEST_TOKEN_{suffix.upper()}"
     )
-    monkeypatch.setenv("ODP_STAGE_DIR", str(tmp_path / "stage"))
+    monkeypatch.setenv("ODP_CACHE_DIR", str(tmp_path / "cache"))
     [outcome] = _publish(state, monkeypatch, token)
     assert (outcome.dataset, outcome.status, outcome.version) == (
         "veranstaltungen-nrw",
@@ -290,7 +288,7 @@ def test_statewide_events_aggregate_both_regions_keeping_each_rows_origin(
     assert mine.fillna("").to_dict("records") == soest[mine.columns].fillna("").to_dict("records")
     # the changelog names both sources with their sha256
     changelog = requests.get(
-        _resource(portal, pkg["name"], "Versionsgeschichte")["url"], timeout=10
+        _resource(portal, pkg["name"], "Versionsgeschichte (changelog.json)")["url"], timeout=10
     )
     sources = changelog.json()["versions"][0]["sources"]
     assert sorted(s["uri"] for s in sources) == sorted(origin.values())

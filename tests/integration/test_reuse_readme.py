@@ -1,8 +1,8 @@
 """The README's "Reuse this pipeline in your municipality" walk-through, run as written.
 
-Its bash blocks run in order in a scratch folder laid out like a checkout
-(``examples/`` and ``schemas/`` copied, ``profiles/`` empty), against the session
-portal and the session's Prefect API; nothing in the real checkout changes.
+Its bash blocks run in order in a scratch project laid out like this one (``odp.yaml``,
+``examples/`` and ``schemas/`` copied, ``profiles/`` empty), against the session portal
+and the session's Prefect API; nothing in the real checkout changes.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from opendata_pipeline.localportal.layout import project_root
-from tests.portal_fixture import Portal
+from tests.portal_fixture import HOME, Portal
+from tests.project import ROOT
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-ROOT = project_root()
 
 
 def reuse_section() -> str:
@@ -36,17 +35,18 @@ def test_reuse_walkthrough_runs_as_written(portal: Portal, tmp_path: Path) -> No
     assert len(blocks) == 3 and "odp init profile musterstadt" in blocks[0]
     for folder in ("examples", "schemas"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
+    shutil.copy(ROOT / "odp.yaml", tmp_path / "odp.yaml")
     (tmp_path / "profiles").mkdir()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("ODP_")},
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        "ODP_PROFILES_DIR": str(tmp_path / "profiles"),
+        "ODP_PORTAL_HOME": str(HOME),  # the session portal stands in for the local one
         "ODP_PORTAL_NAME": portal.layout.name,
-        "ODP_STAGE_DIR": str(tmp_path / "stage"),
+        "ODP_CKAN_URL": portal.url,
+        "ODP_CKAN_TOKEN": portal.publisher_token,
+        "ODP_CACHE_DIR": str(tmp_path / "cache"),
         "PREFECT_API_URL": str(PREFECT_API_URL.value()),
     }
-    for key in ("ODP_CKAN_URL", "ODP_CKAN_TOKEN", "ODP_CATALOGUE_ROOT", "ODP_PROFILE"):
-        env.pop(key, None)
 
     def shell(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -79,14 +79,14 @@ def test_reuse_walkthrough_runs_as_written(portal: Portal, tmp_path: Path) -> No
     for name in ("modellregionen", "veranstaltungen", "wlan-hotspots"):
         pkg = portal.admin.call("package_show", id=f"musterstadt-{name}")
         assert (pkg["organization"]["name"], pkg["version"]) == ("musterstadt", "1.0.0")
-        assert f"musterstadt-{name}: new version 1.0.0" in outputs[2]
+        assert f"musterstadt-{name}: published 1.0.0 (new)" in outputs[2]
     assert re.search(r"\bVALID\b", outputs[2]) and "INVALID" not in outputs[2]
     deployments = (tmp_path / "prefect.musterstadt.yaml").read_text()
     assert "name: musterstadt-wlan-hotspots" in deployments
 
     # both scaffolding commands refuse to overwrite and refuse invalid names
     again = shell("bash", "-c", blocks[0].splitlines()[0])
-    assert again.returncode == 1 and "refusing to overwrite" in again.stderr
+    assert again.returncode == 2 and "refusing to overwrite" in again.stderr
     bad = shell(
         "odp",
         "init",
@@ -97,4 +97,4 @@ def test_reuse_walkthrough_runs_as_written(portal: Portal, tmp_path: Path) -> No
         "--from",
         "examples/samples/wlan-hotspots.csv",
     )
-    assert bad.returncode == 1 and "is not a valid CKAN name" in bad.stderr
+    assert bad.returncode == 2 and "is not a valid CKAN name" in bad.stderr

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from opendata_pipeline.ckan_client import CkanClient
+from opendata_pipeline.ckan import CkanClient
 from opendata_pipeline.errors import PortalRejected
 from tests.portal_fixture import Portal
 

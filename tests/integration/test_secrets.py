@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from opendata_pipeline.cli import main
-from opendata_pipeline.orchestrate.entry import load_flows
-from opendata_pipeline.orchestrate.runs import RunFailed
+from opendata_pipeline.flows import publish_catalogue
+from opendata_pipeline.orchestrate.summary import run_result
+from tests.catalogues import profile_for
 from tests.flowing import catalogue_copy, run_record
 from tests.portal_fixture import Portal
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-FLOWS = load_flows()
 
 
 def _everything_the_run_left(state: Any, stage: Path) -> list[str]:
@@ -35,6 +35,7 @@ def _everything_the_run_left(state: Any, stage: Path) -> list[str]:
     if isinstance(result, BaseException):
         texts.append(str(result))
     texts += [p.read_bytes().decode("utf-8", "replace") for p in stage.rglob("*") if p.is_file()]
+    texts += [line for r in getattr(result, "outcomes", []) for line in (r.line(), r.details)]
     assert len(texts) > 20  # the run did leave logs, artifacts and files to search
     return texts
 
@@ -44,14 +45,17 @@ def test_canary_token_is_in_no_log_artifact_parameter_or_error(
 ) -> None:
     canary = f"odp-canary-{uuid.uuid4().hex}"
     cat = catalogue_copy(tmp_path, monkeypatch, portal.url, canary)
-    state = FLOWS.publish_catalogue(return_state=True)
+    state = publish_catalogue(**cat.params(), return_state=True)
     assert state.is_failed()
-    error = state.result(raise_on_failure=False)
-    assert isinstance(error, RunFailed)
+    result = run_result(state)
     # CKAN reads with an unknown token as anonymous; the first write is refused, legibly
-    assert {(o.status, o.stage) for o in error.outcomes} == {("failed", "apply")}
-    assert all("package_create: not authorized" in (o.error or "") for o in error.outcomes)
-    texts = _everything_the_run_left(state, tmp_path / "stage")
+    assert {(o.status, o.stage) for o in result.outcomes} == {("failed", "apply")}
+    errors = {o.dataset: o.error or "" for o in result.outcomes}
+    for own in ("modellregionen", "programm-kennzahlen"):
+        assert "package_create: not authorized" in errors[cat.names[own]]
+    for referencing in ("projekte", "veranstaltungen"):  # not tried without their reference
+        assert "not published: referenced dataset(s)" in errors[cat.names[referencing]]
+    texts = _everything_the_run_left(state, tmp_path / "cache")
     assert [t for t in texts if canary in t] == []
     assert not any(
         cat.names["projekte"] in p.get("name", "")
@@ -64,9 +68,11 @@ def test_canary_token_is_in_no_log_artifact_parameter_or_error(
     from prefect.settings import PREFECT_API_URL
 
     monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
-    cli = CliRunner().invoke(main, ["publish", cat.names["modellregionen"]])
+    args = ["publish", cat.names["modellregionen"], "--profile", cat.profile]
+    cli = CliRunner().invoke(main, [*args, "--portal-url", portal.url])
     assert cli.exit_code == 1, cli.output
-    assert f"FAILED {cat.names['modellregionen']} (apply)" in cli.output
+    assert f"{cat.names['modellregionen']}: FAILED at apply" in cli.output
+    assert "Traceback" not in cli.output
     assert canary not in cli.output
 
 
@@ -79,11 +85,11 @@ def test_token_from_a_secret_block_publishes_and_stays_secret(
     monkeypatch.delenv("ODP_CKAN_TOKEN")
     block = f"odp-token-{uuid.uuid4().hex[:8]}"
     Secret(value=portal.publisher_token).save(block, overwrite=True)
-    monkeypatch.setenv("ODP_CKAN_TOKEN_BLOCK", block)
-    state = FLOWS.publish_catalogue(return_state=True)
+    profile_for(cat.root, Path(cat.profile), token={"block": block})
+    state = publish_catalogue(**cat.params(), return_state=True)
     assert state.is_completed(), state.message
-    assert {o.version for o in state.result()} == {"1.0.0"}
-    texts = _everything_the_run_left(state, tmp_path / "stage")
+    assert {o.version for o in state.result().outcomes} == {"1.0.0"}
+    texts = _everything_the_run_left(state, tmp_path / "cache")
     # what the portal publishes: validation reports and changelogs
     for new in cat.names.values():
         pkg = portal.anonymous().call("package_show", id=new)
@@ -96,13 +102,14 @@ def test_token_from_a_secret_block_publishes_and_stays_secret(
 def test_missing_token_names_every_place_looked_at(
     portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalogue_copy(tmp_path, monkeypatch, portal.url, "unused")
+    cat = catalogue_copy(tmp_path, monkeypatch, portal.url, "unused")
     monkeypatch.delenv("ODP_CKAN_TOKEN")
-    monkeypatch.setenv("ODP_CKAN_TOKEN_BLOCK", f"missing-{uuid.uuid4().hex[:8]}")
-    state = FLOWS.publish_catalogue(return_state=True)
-    error = state.result(raise_on_failure=False)
-    assert isinstance(error, RunFailed)
-    message = error.outcomes[0].error or ""
+    missing = f"missing-{uuid.uuid4().hex[:8]}"
+    profile_for(cat.root, Path(cat.profile), token={"block": missing})
+    state = publish_catalogue(**cat.params(), return_state=True)
+    result = run_result(state)
+    assert {o.stage for o in result.outcomes} == {"apply"}  # plans read without a token
+    message = result.outcomes[0].error or ""
     assert "No CKAN API token found" in message
     for place in ("ODP_CKAN_TOKEN", "ODP_CKAN_TOKEN_FILE", "Prefect Secret block 'missing-"):
         assert place in message

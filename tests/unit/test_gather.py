@@ -45,7 +45,7 @@ def test_encodings_and_delimiters_are_detected(body: bytes, expected: list[list[
         (b"a,b,a\n1,2,3\n", "dataset d, source s: header names column 'a' twice"),
         (
             b"a,b\n1,\x00\n",
-            "dataset d, source s: contains NUL bytes; it is not a text file in utf-8",
+            "dataset d, source s: the file holds NUL bytes: it is not a text table",
         ),
     ],
 )
@@ -113,3 +113,15 @@ def test_columns_outside_the_schema_are_refused(tmp_path: Path) -> None:
     spec = make_spec(folder, [{"type": "file", "path": "a.csv"}], ["id", "name"])
     with pytest.raises(GatherError, match=r"column\(s\) \['extra'\] are not in the schema"):
         gather_dataset(spec, GatherContext(tmp_path))
+
+
+def test_gather_and_validation_read_a_csv_with_one_dialect_detection() -> None:
+    """A file frictionless reads with ';' and a quote is gathered with the same cells."""
+    from opendata_pipeline.gather.tables import CsvTable
+
+    body = 'name;wert\n"Aachen; Stadt";"1,5"\nSoest;2\n'.encode("cp1252")
+    frame = read_csv(body, L)
+    with CsvTable(body) as table:
+        assert table.dialect.delimiter == ";"
+        assert frame.columns.tolist() == table.labels
+    assert frame.values.tolist() == [["Aachen; Stadt", "1,5"], ["Soest", "2"]]

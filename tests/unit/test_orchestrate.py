@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
 from prefect.flows import load_flow_from_entrypoint
 from prefect.states import Failed
 
+from opendata_pipeline import steps
+from opendata_pipeline.catalogue import needed_for, publish_order
 from opendata_pipeline.errors import PortalUnavailable
-from opendata_pipeline.localportal.layout import project_root
-from opendata_pipeline.orchestrate.runs import _waves
-from opendata_pipeline.orchestrate.staging import Checked, Staged
 from opendata_pipeline.orchestrate.summary import DatasetOutcome, artifact_key, catalogue_markdown
 from opendata_pipeline.orchestrate.tasks import transient_only, validation_cache_key
-from opendata_pipeline.profile import load_profile
+from opendata_pipeline.steps import Checked, Staged, Workspace
 from opendata_pipeline.validate.report import Report
 from opendata_pipeline.validate.step import ValidationFailed
+from tests.project import ROOT, catalogue, load_profile
 
-ROOT = project_root()
-CATALOGUE = load_profile().load_catalogue()
+CATALOGUE = catalogue()
+WORKSPACE = Workspace(ROOT, ROOT / ".cache")
 
 
 def test_only_transient_errors_are_retried() -> None:
@@ -32,45 +33,77 @@ def test_only_transient_errors_are_retried() -> None:
 
 def test_validation_cache_key_follows_bytes_schema_and_references() -> None:
     spec = CATALOGUE["projekte"]
+
+    def key_of(staged: Staged, ref: Checked) -> str:
+        params = {"spec": spec, "staged": staged, "references": [ref], "workspace": WORKSPACE}
+        return validation_cache_key(None, params)
+
     staged = Staged("projekte", Path("/x.csv"), "a" * 64)
-    ref = Checked("modellregionen", "b" * 64, Report("m", "m.csv", 5), None)
-    key = validation_cache_key(None, {"spec": spec, "staged": staged, "references": [ref]})
-    assert key == validation_cache_key(None, {"spec": spec, "staged": staged, "references": [ref]})
+    region = Staged("modellregionen", Path("/m.csv"), "b" * 64)
+    ref = Checked(region, Report("m", "m.csv", 5), None)
+    key = key_of(staged, ref)
+    assert key == key_of(staged, ref)
     other_bytes = Staged("projekte", Path("/elsewhere.csv"), "c" * 64)
-    other_ref = Checked("modellregionen", "d" * 64, Report("m", "m.csv", 5), None)
-    assert key != validation_cache_key(
-        None, {"spec": spec, "staged": other_bytes, "references": [ref]}
+    other_ref = Checked(
+        Staged("modellregionen", Path("/m.csv"), "d" * 64), Report("m", "m", 5), None
     )
-    assert key != validation_cache_key(
-        None, {"spec": spec, "staged": staged, "references": [other_ref]}
-    )
+    assert key != key_of(other_bytes, ref)
+    assert key != key_of(staged, other_ref)
     # the path of the staged file is not part of the key: same bytes, same result
-    moved = Staged("projekte", Path("/moved.csv"), "a" * 64)
-    assert key == validation_cache_key(None, {"spec": spec, "staged": moved, "references": [ref]})
+    assert key == key_of(Staged("projekte", Path("/moved.csv"), "a" * 64), ref)
+
+
+def test_a_result_cached_by_other_validation_code_never_matches(tmp_path: Path) -> None:
+    """The key follows the validation engine's source, not only the package version.
+
+    A report pickled by earlier code (without a field added since) once failed every
+    publish of an unchanged catalogue after an update: the cache hit could not be read.
+    """
+    package = tmp_path / "opendata_pipeline"
+    (package / "validate").mkdir(parents=True)
+    (package / "gather").mkdir()
+    (package / "gather" / "tables.py").write_text("READER = 1\n")
+    engine = package / "validate" / "engine.py"
+    engine.write_text("VERSION = 1\n")
+
+    def digest() -> str:
+        steps.engine_digest.cache_clear()
+        with mock.patch.object(steps, "__file__", str(package / "steps.py")):
+            return steps.engine_digest()
+
+    first = digest()
+    engine.write_text("VERSION = 2\n")
+    assert digest() != first
+    steps.engine_digest.cache_clear()
+    spec, staged = CATALOGUE["projekte"], Staged("projekte", Path("/x.csv"), "a" * 64)
+    params = {"spec": spec, "staged": staged, "references": [], "workspace": WORKSPACE}
+    key = validation_cache_key(None, params)
+    with mock.patch.object(steps, "engine_digest", lambda: "another engine"):
+        assert validation_cache_key(None, params) != key
 
 
 def test_catalogue_summary_lists_failures_with_reason() -> None:
     outcomes = [
         DatasetOutcome("a", "published", "new version 1.0.0", "1.0.0", "http://p/dataset/a"),
-        DatasetOutcome("b", "failed", "failed", error="row 3 | field x", stage="plan"),
+        DatasetOutcome.failed("b", "validate", "row 3 | field x"),
     ]
     assert catalogue_markdown(outcomes) == (
         "## 1 of 2 dataset(s) done, 1 failed\n\n"
         "| dataset | status | version | link / error |\n|---|---|---|---|\n"
         "| a | published (new version 1.0.0) | 1.0.0 | [http://p/dataset/a](http://p/dataset/a) |\n"
-        "| b | failed (failed) | - | plan: row 3 \\| field x |\n"
+        "| b | failed (failed) | - | validate: row 3 \\| field x |\n"
     )
-    assert outcomes[1].line() == "FAILED b (plan): row 3 | field x"
+    assert outcomes[1].line() == "b: FAILED at validate: row 3 | field x"
     assert artifact_key("plan", "my_data") == "plan-my-data"
 
 
-def test_waves_follow_foreign_keys() -> None:
-    order = ["modellregionen", "programm-kennzahlen", "projekte", "veranstaltungen"]
-    assert _waves(CATALOGUE, order) == [
+def test_order_follows_foreign_keys() -> None:
+    assert publish_order(CATALOGUE) == [
         ["modellregionen", "programm-kennzahlen"],
         ["projekte", "veranstaltungen"],
     ]
-    assert _waves(CATALOGUE, ["programm-kennzahlen"]) == [["programm-kennzahlen"]]
+    assert needed_for(CATALOGUE, ["programm-kennzahlen"]) == ["programm-kennzahlen"]
+    assert needed_for(CATALOGUE, ["projekte"]) == ["modellregionen", "projekte"]
 
 
 def test_prefect_yaml_has_one_deployment_per_dataset_and_entrypoints_import() -> None:
@@ -124,7 +157,7 @@ def test_another_publishers_deployments_carry_its_profile_and_schedule(tmp_path:
     from opendata_pipeline.orchestrate.deployments import deployments_for
 
     soest = load_profile(str(ROOT / "examples" / "kreis-soest" / "profile.yaml"))
-    generated = {d["name"]: d for d in deployments_for(soest, soest.load_catalogue(), "soest.yaml")}
+    generated = {d["name"]: d for d in deployments_for(soest, catalogue(soest), "soest.yaml")}
     assert sorted(generated) == [
         "catalogue-kreis-soest",
         "kreis-soest-modellregionen",

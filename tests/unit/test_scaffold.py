@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from opendata_pipeline.errors import ConfigError
-from opendata_pipeline.localportal.layout import project_root
-from opendata_pipeline.profile import load_profile
 from opendata_pipeline.scaffold import init_dataset, init_profile
+from tests.project import ROOT, catalogue, load_profile
 
-SAMPLE = project_root() / "examples" / "samples" / "wlan-hotspots.csv"
+SAMPLE = ROOT / "examples" / "samples" / "wlan-hotspots.csv"
 
 
 def test_profile_is_written_once_and_loads(tmp_path: Path) -> None:
@@ -36,7 +35,7 @@ def test_dataset_draft_loads_and_is_never_overwritten(tmp_path: Path) -> None:
     profile = load_profile(str(init_profile("musterstadt", tmp_path / "profiles").files[0]))
     written = init_dataset(profile, "wlan", str(SAMPLE)).files
     assert [p.name for p in written] == ["dataset.yaml", "wlan.schema.json", "wlan-hotspots.csv"]
-    spec = profile.load_catalogue()["musterstadt-wlan"]
+    spec = catalogue(profile)["musterstadt-wlan"]
     assert spec.schema_path == written[1] and spec.license.id == "dl-de-by-2.0"
     schema = json.loads(written[1].read_text())
     assert schema["primaryKey"] == ["hotspot_id"]

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
+from opendata_pipeline.dev import services
 from opendata_pipeline.errors import ServiceError
-from opendata_pipeline.localportal import services
 
 
 def fake_services(

@@ -13,7 +13,6 @@ import frictionless
 import pytest
 
 from opendata_pipeline.validate.engine import Target, validate_bytes
-from opendata_pipeline.validate.lookups import lookups_for
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "validation"
 SCHEMAS = {
@@ -32,15 +31,15 @@ def ours(name: str) -> tuple[list[Key], Any]:
     case = EXPECTED[name]
     lookups = None
     if case["schema"] == "verweise":
-        regions, values = validate_bytes(
+        regions = validate_bytes(
             Target("regionen", "regionen.csv", (DATA / "regionen.csv").read_bytes()),
             SCHEMAS["regionen"],
         )
-        assert regions.valid
-        lookups = lookups_for("regionen", SCHEMAS["regionen"], values)
-    report, _ = validate_bytes(
+        assert regions.report.valid
+        lookups = regions.lookups
+    report = validate_bytes(
         Target("t", name, (DATA / name).read_bytes()), SCHEMAS[case["schema"]], lookups
-    )
+    ).report
     return _sorted([f.key() for f in report.findings]), report
 
 
@@ -126,6 +125,6 @@ def test_report_names_dataset_file_row_field_and_value() -> None:
 def test_errors_are_capped_per_type_but_counted_in_full() -> None:
     rows = "\n".join(f"{i},N{i},kaputt,1,Daten,AB-{i:04d},true" for i in range(1, 251))
     data = ("id,name,datum,betrag,kategorie,kennung,aktiv\n" + rows + "\n").encode()
-    report, _ = validate_bytes(Target("t", "t.csv", data), SCHEMAS["basis"], cap=100)
+    report = validate_bytes(Target("t", "t.csv", data), SCHEMAS["basis"], cap=100).report
     assert report.counts == {"type-error": 250}
     assert len(report.findings) == 100 and report.to_dict()["errors_total"] == 250

@@ -7,17 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from opendata_pipeline.catalogue import load_catalogue
 from opendata_pipeline.gather.core import GatherContext
-from opendata_pipeline.profile import load_profile
+from opendata_pipeline.project import load_catalogue
 from opendata_pipeline.validate.step import needed_for, validate_datasets
+from tests.project import ROOT, load_profile
+from tests.project import catalogue as shipped_catalogue
 
-ROOT = Path(__file__).resolve().parents[2]
 ODP = str(Path(sys.executable).parent / "odp")
 
 
 def test_shipped_catalogue_validates() -> None:
-    catalogue = load_profile().load_catalogue()
+    catalogue = shipped_catalogue()
     results = validate_datasets(catalogue, sorted(catalogue), GatherContext(ROOT))
     assert {s: (r.report.valid, r.report.rows) for s, r in results.items()} == {
         "modellregionen": (True, 5),
@@ -69,4 +69,5 @@ def test_cli_validate_file_and_slug() -> None:
     unknown = subprocess.run(
         [ODP, "validate", "gibtsnicht"], cwd=ROOT, capture_output=True, text=True
     )
-    assert unknown.returncode == 1 and "neither a file nor a dataset" in unknown.stderr
+    assert unknown.returncode == 2 and "neither a file nor a dataset" in unknown.stderr
+    assert "Traceback" not in unknown.stderr

@@ -12,13 +12,14 @@ import pandas as pd
 import requests
 
 from ..catalogue import CkanSource, DatasetSpec, FileSource, HttpSource, IcsSource, Source
-from ..ckan_client import CkanClient
+from ..ckan import CkanClient
 from ..clock import utc_now
 from ..errors import OdpError, TerminalError
 from .http import FetchPolicy, HttpCache, fetch
 from .ics import read_ics
 from .mapping import apply_mapping
 from .readers import ReadError, read_table
+from .trust import check_url, local_file
 
 
 class GatherError(TerminalError):
@@ -64,6 +65,13 @@ class GatherContext:
     root: Path
     cache: HttpCache | None = None
     session: requests.Session | None = field(default=None, compare=False)
+    allowed_hosts: tuple[str, ...] = ()
+    """Hosts remote sources may be fetched from (the profile's ``source_hosts``; empty: any)."""
+    secret_files: tuple[Path, ...] = ()
+    """Token files: never read as a source, even inside the project."""
+    catalogue: Path | None = None
+    """The profile's catalogue folder (``datasets/``), if not inside ``root``: file sources
+    may read inside it too."""
 
 
 def _local_uri(path: Path, root: Path) -> str:
@@ -80,20 +88,24 @@ def _label(spec: DatasetSpec, src: Source) -> str:
     return f"dataset {spec.slug}, source {where}"
 
 
-def _policy(src: HttpSource | IcsSource | CkanSource) -> FetchPolicy:
+def _policy(src: HttpSource | IcsSource | CkanSource, ctx: GatherContext) -> FetchPolicy:
     return FetchPolicy(
         connect_timeout=src.connect_timeout,
         read_timeout=src.read_timeout,
         retries=src.retries,
         max_bytes=src.max_bytes,
+        deadline=src.deadline,
+        allowed_hosts=ctx.allowed_hosts,
     )
 
 
-def _read_local(path: Path, label: str) -> bytes:
+def _read_local(spec: DatasetSpec, relative: str, ctx: GatherContext, label: str) -> bytes:
+    roots = [ctx.root] + ([ctx.catalogue] if ctx.catalogue else [])
+    path = local_file(spec.folder, relative, roots, ctx.secret_files, label)
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise GatherError(f"{label}: cannot read {path}: {exc.strerror}") from None
+        raise GatherError(f"{label}: cannot read {relative}: {exc.strerror}") from None
 
 
 def _read_source(
@@ -103,7 +115,7 @@ def _read_source(
     meta: dict[str, Any] = {}
     if isinstance(src, FileSource):
         path = spec.folder / src.path
-        body, uri = _read_local(path, label), _local_uri(path, ctx.root)
+        body, uri = _read_local(spec, src.path, ctx, label), _local_uri(path, ctx.root)
         fmt = src.format or path.suffix.lstrip(".").lower()
         frame = read_table(
             body,
@@ -112,7 +124,7 @@ def _read_source(
             **src.model_dump(include={"encoding", "delimiter", "sheet", "records_path"}),
         )
     elif isinstance(src, HttpSource):
-        got = fetch(src.url, src.format, label, ctx.cache, _policy(src), ctx.session)
+        got = fetch(src.url, src.format, label, ctx.cache, _policy(src, ctx), ctx.session)
         body, uri = got.body, src.url
         meta = {
             "etag": got.etag,
@@ -130,10 +142,10 @@ def _read_source(
             raise GatherError(f"{label}: an ics source needs exactly one of path or url")
         if src.path:
             path = spec.folder / src.path
-            body, uri = _read_local(path, label), _local_uri(path, ctx.root)
+            body, uri = _read_local(spec, src.path, ctx, label), _local_uri(path, ctx.root)
         else:
             assert src.url is not None
-            got = fetch(src.url, "ics", label, ctx.cache, _policy(src), ctx.session)
+            got = fetch(src.url, "ics", label, ctx.cache, _policy(src, ctx), ctx.session)
             body, uri = got.body, src.url
             meta = {
                 "etag": got.etag,
@@ -160,7 +172,8 @@ def _read_source(
 
 
 def _ckan_resource(src: CkanSource, label: str, ctx: GatherContext) -> tuple[bytes, str, str]:
-    client = CkanClient(src.portal)
+    check_url(src.portal, ctx.allowed_hosts, label)
+    client = CkanClient(src.portal)  # never with a token: sources are read anonymously
     try:
         pkg = client.call("package_show", id=src.dataset)
     except OdpError as exc:
@@ -179,7 +192,7 @@ def _ckan_resource(src: CkanSource, label: str, ctx: GatherContext) -> tuple[byt
         )
     res = found[0]
     fmt = (src.format or res.get("format") or "csv").lower()
-    got = fetch(res["url"], fmt, label, ctx.cache, _policy(src), ctx.session)
+    got = fetch(res["url"], fmt, label, ctx.cache, _policy(src, ctx), ctx.session)
     return got.body, res["url"], fmt
 
 

@@ -8,12 +8,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import requests
+import urllib3
 
 from ..clock import utc_now
 from ..errors import TerminalError, TransientError
 from ..retry import backoff_delay
+from .trust import check_url
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -69,6 +72,11 @@ class FetchPolicy:
     backoff: float = 0.5
     max_backoff: float = 8.0
     max_bytes: int = 50_000_000
+    deadline: float = 300.0
+    """Seconds the whole download may take, retries and redirects included."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Hosts the URL and every redirect may point at (empty: any)."""
+    max_redirects: int = 5
 
 
 class HttpCache:
@@ -120,22 +128,54 @@ def check_body(body: bytes, content_type: str | None, expected: str, label: str)
         )
 
 
-def _read_capped(resp: requests.Response, cap: int, label: str) -> bytes:
+def _read_capped(resp: requests.Response, cap: int, label: str, deadline: float) -> bytes:
     declared = resp.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > cap:
         raise FetchError(f"{label}: body of {int(declared):,} bytes exceeds the cap of {cap:,}")
     chunks, size = [], 0
-    for chunk in resp.iter_content(65536):
+    while chunk := resp.raw.read1(65536, decode_content=True):
         size += len(chunk)
         if size > cap:
             raise FetchError(f"{label}: body exceeds the cap of {cap:,} bytes; download stopped")
         chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise _Late()
     body = b"".join(chunks)
     if declared and declared.isdigit() and len(body) < int(declared):
         raise _Truncated(
             f"{label}: truncated body: received {len(body):,} of {int(declared):,} bytes"
         )
     return body
+
+
+class _Late(Exception):
+    pass
+
+
+def _get(
+    session: requests.Session,
+    url: str,
+    headers: dict[str, str],
+    policy: FetchPolicy,
+    label: str,
+    deadline: float,
+) -> requests.Response:
+    """GET ``url``, following redirects only to http(s) URLs on allowed hosts."""
+    for _ in range(policy.max_redirects + 1):
+        left = max(deadline - time.monotonic(), 0.1)
+        resp = session.get(
+            url,
+            headers=headers,
+            stream=True,
+            allow_redirects=False,
+            timeout=(min(policy.connect_timeout, left), min(policy.read_timeout, left)),
+        )
+        if not resp.is_redirect:
+            return resp
+        resp.close()
+        url = urljoin(url, resp.headers["Location"])
+        check_url(url, policy.allowed_hosts, label)
+    raise FetchError(f"{label}: more than {policy.max_redirects} redirects")
 
 
 class _Truncated(Exception):
@@ -160,6 +200,7 @@ def fetch(
 
     Raises:
         FetchError: 4xx answers, HTML instead of data, wrong content type, size cap.
+        SourceRefused: not an http(s) URL, or a host (also of a redirect) not allowed.
         FetchUnavailable: timeouts, dropped connections, 5xx or truncated bodies after retries.
     """
     session = session or requests.Session()
@@ -171,17 +212,19 @@ def fetch(
             headers["If-None-Match"] = str(meta["etag"])
         if meta.get("last_modified"):
             headers["If-Modified-Since"] = str(meta["last_modified"])
+    check_url(url, policy.allowed_hosts, label)
+    deadline = time.monotonic() + policy.deadline
     last_problem = ""
+    tried = 0
     for attempt in range(policy.retries + 1):
         if attempt:
-            sleep(backoff_delay(attempt, policy.backoff, policy.max_backoff))
+            delay = backoff_delay(attempt, policy.backoff, policy.max_backoff)
+            if time.monotonic() + delay >= deadline:
+                break
+            sleep(delay)
+        tried += 1
         try:
-            with session.get(
-                url,
-                headers=headers,
-                stream=True,
-                timeout=(policy.connect_timeout, policy.read_timeout),
-            ) as resp:
+            with _get(session, url, headers, policy, label, deadline) as resp:
                 if resp.status_code == 304 and cached:
                     body = cached[0]
                     return _fetched(url, body, resp, cached[1], not_modified=True)
@@ -193,7 +236,7 @@ def fetch(
                         f"{label}: HTTP {resp.status_code} from {url}; not retried. "
                         "Check the URL and access rights."
                     )
-                body = _read_capped(resp, policy.max_bytes, label)
+                body = _read_capped(resp, policy.max_bytes, label, deadline)
                 check_body(body, resp.headers.get("Content-Type"), expected, label)
                 fetched = _fetched(url, body, resp, {}, not_modified=False)
                 if cache:
@@ -201,14 +244,22 @@ def fetch(
                 return fetched
         except _Truncated as exc:
             last_problem = str(exc)
+        except _Late:
+            raise FetchUnavailable(
+                f"{label}: {url} did not finish within the deadline of {policy.deadline:g} s "
+                "(raise the source's deadline if it is slow but sound)",
+                exhausted=True,
+            ) from None
         except (
             requests.ConnectionError,
             requests.Timeout,
             requests.exceptions.ChunkedEncodingError,
+            urllib3.exceptions.HTTPError,
         ) as exc:
             last_problem = f"{type(exc).__name__}: {exc}"
     raise FetchUnavailable(
-        f"{label}: {url} failed after {policy.retries + 1} attempts ({last_problem})."
+        f"{label}: {url} failed after {tried} attempt(s) ({last_problem}).",
+        exhausted=True,
     )
 
 

@@ -7,17 +7,16 @@ validation, not guessed here.
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
 
 import pandas as pd
 
 from ..errors import TerminalError
-
-DELIMITERS = ",;\t|"
+from .tables import CsvTable, TableDecodeError, TableReadError
 
 
 class ReadError(TerminalError):
@@ -58,44 +57,45 @@ def decode(body: bytes, encoding: str | None, label: str) -> str:
     raise ReadError(f"{label}: cannot decode the file as UTF-8 or Windows-1252")
 
 
-def sniff_delimiter(text: str) -> str:
-    """Guess the delimiter from the first lines (comma when unsure)."""
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        counts = {d: sample.splitlines()[0].count(d) if sample else 0 for d in DELIMITERS}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
-
-
 def read_csv(
     body: bytes, label: str, encoding: str | None = None, delimiter: str | None = None
 ) -> pd.DataFrame:
-    """Read CSV bytes into a string table.
+    """Read CSV bytes into a string table, with validation's reader (one detection for both).
+
+    Encoding and dialect are detected as frictionless detects them
+    (:class:`.tables.CsvTable`), so what is gathered is what is validated.
 
     Raises:
-        ReadError: empty file, blank or duplicate header names, or a row whose cell count
-            differs from the header's (with its row number).
+        ReadError: empty or undecodable file, blank or duplicate header names, or a row
+            whose cell count differs from the header's (with its row number).
     """
-    text = decode(body, encoding, label)
-    if not text.strip():
-        raise ReadError(f"{label}: the file is empty")
-    sep = delimiter or sniff_delimiter(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-    header, data = rows[0], rows[1:]
-    _check_header(header, label)
-    table = []
-    for number, row in enumerate(data, start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines carry no data
-        if len(row) != len(header):
-            raise ReadError(
-                f"{label}: row {number} has {len(row)} cells, the header has "
-                f"{len(header)} (delimiter {sep!r})"
-            )
-        table.append(row)
-    return pd.DataFrame(table, columns=header, dtype=str)
+    try:
+        with CsvTable(body, encoding=encoding, delimiter=delimiter) as table:
+            header = table.labels
+            _check_header(header, label)
+            data = list(_rows(table, header, label))
+    except TableDecodeError as exc:
+        if encoding:  # name the byte, its offset in the whole file and its line
+            decode(body, encoding, label)
+        raise ReadError(f"{label}: {exc}") from None
+    except TableReadError as exc:
+        raise ReadError(f"{label}: {exc}") from None
+    return pd.DataFrame(data, columns=header, dtype=str)
+
+
+def _rows(table: CsvTable, header: list[str], label: str) -> Iterator[list[str]]:
+    for batch in table.batches():
+        columns = [c.to_pylist() for c in batch.columns]
+        for i in range(batch.length):
+            row = batch.irregular.get(i) or [col[i] for col in columns]
+            if not any(cell.strip() for cell in row):
+                continue  # blank lines carry no data
+            if len(row) != len(header):
+                raise ReadError(
+                    f"{label}: row {batch.first_row + i} has {len(row)} cells, the header has "
+                    f"{len(header)} (delimiter {table.dialect.delimiter!r})"
+                )
+            yield row
 
 
 def _check_header(header: list[str], label: str) -> None:

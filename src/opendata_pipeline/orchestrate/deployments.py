@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalogue import DatasetSpec
-from ..profile import DEFAULT_PROFILE, PublisherProfile
+from ..profile import PublisherProfile
 
-POOL = {"name": "odp-process", "work_queue_name": "default", "job_variables": {}}
-PULL: list[dict[str, Any]] = [{"opendata_pipeline.orchestrate.steps.enter_project": {}}]
+WORK_POOL = "odp-process"
+"""The process work pool every deployment runs on (``odp server up`` creates it)."""
+POOL = {"name": WORK_POOL, "work_queue_name": "default", "job_variables": {}}
+PULL: list[dict[str, Any]] = [{"opendata_pipeline.orchestrate.pull.enter_project": {}}]
+DEFAULT_PROFILE = "default"
 
 
 def deployments_for(

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..catalogue import SLUG_RE
+from ..names import CKAN_NAME
 
 DatasetSlug = Annotated[
     str,
     Field(
-        pattern=SLUG_RE.pattern,
-        description="Dataset slug: the CKAN name, folder under datasets/ and schema stem.",
+        pattern=f"^{CKAN_NAME.pattern}$",
+        description="Dataset: its CKAN name (the publisher's prefix + its folder name).",
     ),
 ]
 
@@ -21,5 +21,13 @@ ProfileRef = Annotated[
     Field(
         pattern=r"^[A-Za-z0-9_./-]{1,300}$",
         description="Publisher profile: a name in profiles/ or a path to a profile YAML file.",
+    ),
+]
+
+PortalUrl = Annotated[
+    str,
+    Field(
+        pattern=r"^https?://[^\s]{1,300}$",
+        description="CKAN portal URL (default: $ODP_CKAN_URL, else the profile's portal_url).",
     ),
 ]

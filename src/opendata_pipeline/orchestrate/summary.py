@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from ..errors import OdpError, TerminalError
+from ..publish.apply import Applied
+from ..publish.catalogue_package import PackageResult
 from ..publish.plan import Plan
-from ..publish.runner import PublishResult
 
-Status = Literal["published", "unchanged", "planned", "failed", "validated"]
+Status = Literal["published", "unchanged", "planned", "failed"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class DatasetOutcome:
     stage: str | None = None
     details: str = ""
     """The plan in a few lines (what changes: rows, schema, metadata)."""
+    kind: str = ""
+    """For a failure: ``failed``, ``config`` or ``unreachable`` (see ``errors.OdpError``)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -31,23 +35,91 @@ class DatasetOutcome:
     def line(self) -> str:
         """One line for the command line."""
         if self.status == "failed":
-            return f"FAILED {self.dataset} ({self.stage}): {self.error}"
-        if self.status == "planned" and self.details:
-            return self.details
-        return f"{self.dataset}: {self.summary} -> {self.version or '-'}  {self.url or ''}".rstrip()
+            return f"{self.dataset}: FAILED at {self.stage}: {self.error}"
+        return f"{self.dataset}: {self.summary}  {self.url or ''}".rstrip()
+
+    @classmethod
+    def failed(cls, dataset: str, stage: str, error: str, kind: str = "failed") -> DatasetOutcome:
+        return cls(dataset, "failed", "failed", error=error, stage=stage, kind=kind)
 
 
-def outcome_of(result: PublishResult, dry_run: bool) -> DatasetOutcome:
-    """The outcome of a dataset that was planned (dry run) or published."""
-    plan = result.plan
-    if dry_run:
-        status: Status = "planned"
-        version = plan.next_version or plan.current_version
+@dataclass(frozen=True)
+class RunResult:
+    """What a flow run did: one outcome per requested dataset, and the catalogue package."""
+
+    outcomes: list[DatasetOutcome]
+    package: PackageResult | None = None
+    package_error: str | None = None
+    package_kind: str = "failed"
+    """For a failed catalogue package: ``failed``, ``config`` or ``unreachable``."""
+
+    @property
+    def failed(self) -> list[DatasetOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+class RunFailed(TerminalError):
+    """A run in which a dataset or the catalogue package failed; carries the whole result.
+
+    Prefect keeps an exception as the result of a failed run, so the run's
+    :class:`RunResult` travels inside this one; :func:`run_result` reads either.
+    """
+
+    def __init__(self, message: str, result: RunResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RunFailed, (str(self), self.result))
+
+
+def run_result(state: Any) -> RunResult:
+    """The :class:`RunResult` of a finished flow run's final state.
+
+    Raises:
+        OdpError: the run could not start (settings, profile, catalogue); re-raised.
+        TerminalError: the state holds no result (the run crashed or was cancelled).
+    """
+    value = state.result(raise_on_failure=False)
+    if isinstance(value, RunFailed):
+        return value.result
+    if isinstance(value, RunResult):
+        return value
+    if isinstance(value, OdpError):
+        raise value
+    raise TerminalError(f"the run ended {state.name}: {state.message or value}")
+
+
+def planned(plan: Plan, url: str) -> DatasetOutcome:
+    """The outcome of a dry run: what publishing would do."""
+    summary = {
+        "unchanged": f"unchanged at {plan.current_version}",
+        "metadata": f"would update metadata of {plan.current_version}",
+        "datastore": f"would finish the DataStore load of {plan.current_version}",
+        "version": f"would publish {plan.next_version}"
+        + (f" (portal: {plan.current_version})" if plan.current_version else " (new)"),
+    }[plan.action]
+    version = plan.next_version or plan.current_version
+    return DatasetOutcome(plan.slug, "planned", summary, version, url, details=plan.to_text())
+
+
+def published(applied: Applied) -> DatasetOutcome:
+    """The outcome of applying a plan."""
+    plan = applied.plan
+    if plan.action == "unchanged" and not applied.steps:
+        summary, status = f"unchanged at {applied.version}", "unchanged"
+    elif plan.action == "version":
+        before = f" (was {plan.current_version})" if plan.current_version else " (new)"
+        summary, status = f"published {applied.version}{before}", "published"
+    elif plan.action == "metadata":
+        summary, status = f"metadata of {applied.version} updated", "published"
     else:
-        status = "unchanged" if plan.action == "unchanged" else "published"
-        version = result.version
+        summary, status = f"DataStore of {applied.version} loaded", "published"
+    if applied.superseded:
+        summary += "; superseded meanwhile by another publisher's version"
+    kind: Status = "unchanged" if status == "unchanged" else "published"
     return DatasetOutcome(
-        result.slug, status, plan.headline(), version, result.url, details=plan.to_text()
+        plan.slug, kind, summary, applied.version, applied.url, details=plan.to_text()
     )
 
 

@@ -1,15 +1,16 @@
-"""Prefect tasks: thin wrappers around gather, validate, plan and apply.
+"""Prefect tasks: the pipeline's steps (``opendata_pipeline.steps``), with logs and artifacts.
 
-Tasks take and return small values (a spec, file paths, hashes, reports, plans),
-never DataFrames. They retry transient errors only (timeouts, 5xx, dropped
-connections), with exponential backoff and jitter.
+Each task is a thin wrapper: it calls the step, records what a steward reads in
+the Prefect UI (validation report, plan, link), and passes small values on.
+Only errors the project marks as transient are retried, and not those whose own layer
+already retried them until its time budget ran out (the CKAN client retries every
+request, HTTP sources their downloads): retries of two layers never multiply.
 """
 
 from __future__ import annotations
 
 import hashlib
 import socket
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -17,26 +18,17 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.tasks import exponential_backoff
 
-from .. import __version__
+from .. import steps
 from ..catalogue import DatasetSpec
-from ..ckan_client import CkanClient
 from ..errors import OdpError
 from ..profile import PublisherProfile
+from ..publish.apply import Applied
 from ..publish.catalogue_package import PackageResult, publish_package
-from ..publish.connect import portal_client
-from ..publish.runner import PublishResult, publish_release
-from ..publish.settings import PublishTarget
-from .secrets import block_secret
-from .staging import (
-    Checked,
-    Staged,
-    check_staged,
-    gather_context,
-    release_for,
-    schema_digest,
-    stage_dataset,
-    stage_dir,
-)
+from ..publish.destination import Destination
+from ..publish.plan import Plan
+from ..steps import Checked, Staged, Workspace
+from ..validate.step import ValidationFailed
+from .connect import portal_client
 from .summary import artifact_key, plan_markdown
 
 
@@ -62,40 +54,29 @@ RETRIES: dict[str, Any] = {
 def validation_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
     """Same staged bytes, schema, referenced keys and engine: same validation result.
 
-    The host and stage directory are part of the key because the result points at
-    a key file in that directory.
+    The host and workspace are part of the key because the result points at a key
+    file in that workspace.
     """
     spec: DatasetSpec = parameters["spec"]
     staged: Staged = parameters["staged"]
     references: list[Checked] = parameters["references"]
+    workspace: Workspace = parameters["workspace"]
     parts = [
-        __version__,
+        steps.engine_digest(),
         socket.gethostname(),
-        str(stage_dir()),
+        str(workspace.cache),
         spec.slug,
         staged.sha256,
-        schema_digest(spec),
-        *sorted(f"{r.slug}:{r.sha256}" for r in references),
+        steps.schema_digest(spec),
+        *sorted(f"{r.slug}:{r.staged.sha256}" for r in references),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-_clients: dict[tuple[str, str], CkanClient] = {}
-_clients_lock = threading.Lock()
-
-
-def _client(target: PublishTarget) -> CkanClient:
-    """The process's client for this portal and token (it caches the portal's plugin list)."""
-    fresh = portal_client(target, secrets=block_secret)
-    key = (target.portal_url, fresh.token_digest)
-    with _clients_lock:
-        return _clients.setdefault(key, fresh)
-
-
 @task(name="gather", task_run_name="gather {spec.slug}", **RETRIES)
-def gather(spec: DatasetSpec) -> Staged:
+def gather(spec: DatasetSpec, workspace: Workspace) -> Staged:
     """Read a dataset's sources and stage its table as a CSV file."""
-    staged = stage_dataset(spec, gather_context(spec.folder.parent.parent), stage_dir())
+    staged = steps.gather(spec, workspace)
     get_run_logger().info("%s: gathered, sha256 %s", spec.slug, staged.sha256)
     return staged
 
@@ -106,75 +87,76 @@ def gather(spec: DatasetSpec) -> Staged:
     cache_key_fn=validation_cache_key,
     cache_expiration=timedelta(days=30),
     persist_result=True,
-    **RETRIES,
 )
-def validate(spec: DatasetSpec, staged: Staged, references: list[Checked]) -> Checked:
-    """Validate a staged table (foreign keys against ``references``); cached by content."""
-    checked = check_staged(spec, staged, references, stage_dir())
-    get_run_logger().info(
-        "%s: %s rows, %s error(s)", spec.slug, checked.report.rows, checked.report.total
-    )
-    return checked
+def validate(
+    spec: DatasetSpec, staged: Staged, references: list[Checked], workspace: Workspace
+) -> Checked:
+    """Validate a staged table; attach the report; fail if the table is invalid.
 
-
-@task(name="plan", task_run_name="plan {spec.slug}", **RETRIES)
-def plan(
-    spec: DatasetSpec, staged: Staged, checked: Checked, target: PublishTarget
-) -> PublishResult:
-    """Attach the validation report; refuse invalid data; plan against the portal (no writes)."""
+    Raises:
+        ValidationFailed: the table has errors (the report names dataset, row and field).
+    """
+    checked = steps.validate(spec, staged, references, workspace)
     create_markdown_artifact(
         checked.report.to_markdown(),
         key=artifact_key("validation", spec.slug),
         description=f"Validation report of {spec.slug}",
     )
-    release = release_for(spec, staged, checked, target)
-    result = publish_release(_client(target), release, dry_run=True)
-    create_markdown_artifact(
-        plan_markdown(result.plan),
-        key=artifact_key("plan", spec.slug),
-        description=f"What publishing {spec.slug} changes on {target.portal_url}",
+    get_run_logger().info(
+        "%s: %s rows, %s error(s)", spec.slug, checked.report.rows, checked.report.total
     )
-    return result
+    if not checked.valid:
+        raise ValidationFailed(checked.report)
+    return checked
 
 
-@task(name="apply", task_run_name="apply {spec.slug}", **RETRIES)
-def apply(
-    spec: DatasetSpec, staged: Staged, checked: Checked, target: PublishTarget
-) -> PublishResult:
-    """Publish the release (read, plan, apply a step, repeat) and link the result."""
-    logger = get_run_logger()
-    release = release_for(spec, staged, checked, target)
-    result = publish_release(_client(target), release, log=logger.info)
+@task(name="plan", task_run_name="plan {spec.slug}", **RETRIES)
+def plan(spec: DatasetSpec, checked: Checked, destination: Destination) -> Plan:
+    """Compare the validated table with the portal; attach the plan (reads only)."""
+    planned = steps.plan(spec, checked, destination, portal_client(destination, write=False))
+    create_markdown_artifact(
+        plan_markdown(planned),
+        key=artifact_key("plan", spec.slug),
+        description=f"What publishing {spec.slug} changes on {destination.portal_url}",
+    )
+    return planned
+
+
+@task(name="apply", task_run_name="apply {plan.slug}", **RETRIES)
+def apply(plan: Plan, destination: Destination, allow_draft: bool = False) -> Applied:
+    """Carry out the plan on the portal; attach a link to the dataset and its version.
+
+    A dataset still drafted by ``odp init`` is refused unless ``allow_draft``.
+    """
+    applied = steps.apply(plan, portal_client(destination, write=True), allow_draft)
+    get_run_logger().info("%s: %s", plan.slug, ", ".join(applied.steps) or "nothing to do")
     create_link_artifact(
-        result.url,
-        link_text=f"{spec.slug} {result.version} on CKAN",
-        key=artifact_key("ckan", spec.slug),
+        applied.url,
+        link_text=f"{plan.slug} {applied.version} on CKAN",
+        key=artifact_key("ckan", plan.slug),
         description=(
-            f"Version {result.version} ({result.plan.headline()}); "
-            f"download: {result.version_url or '-'}"
+            f"Version {applied.version} ({plan.headline()}); download: {applied.version_url or '-'}"
         ),
     )
-    return result
+    return applied
 
 
-@task(
-    name="catalogue package",
-    task_run_name="catalogue package {profile.package_name}",
-    **RETRIES,
-)
-def catalogue_package(
+@task(name="catalogue package", task_run_name="catalogue package {profile.package_name}", **RETRIES)
+def refresh_package(
     profile: PublisherProfile,
     catalogue: dict[str, DatasetSpec],
-    target: PublishTarget,
+    destination: Destination,
     dry_run: bool,
 ) -> PackageResult:
     """Refresh the Data Package that lists every published dataset of the publisher."""
-    result = publish_package(_client(target), profile, target, catalogue, dry_run)
+    client = portal_client(destination, write=not dry_run)
+    result = publish_package(client, profile, destination, catalogue, dry_run)
     get_run_logger().info(
-        "catalogue package %s: %s (%d datasets)",
+        "catalogue package %s: %s (%d datasets, version %s)",
         profile.package_name,
         result.action,
         result.members,
+        result.version,
     )
     if result.download_url:
         create_link_artifact(

@@ -1,9 +1,11 @@
-"""Apply one step of a plan to the portal. Every step is idempotent or compare-and-swap.
+"""Apply a plan to the portal. Every write is idempotent or a compare-and-swap.
 
 A new version is one ``package_revise`` call matched on ``metadata_modified``:
 the version number, notes, metadata, the archived copy and every current file
-change together or not at all. The DataStore is loaded after it, atomically
-on the portal side, and a later run finishes it if it was interrupted.
+change together or not at all. On a portal with ``ckanext-odp`` the DataStore
+table is staged (hidden) before it and swapped in right after it, refused if
+another version became current meanwhile; a later run finishes an interrupted
+load.
 """
 
 from __future__ import annotations
@@ -11,20 +13,117 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalogue import foreign_key_targets
-from ..ckan_client import CkanClient
+from ..ckan import CkanClient
 from ..clock import utc_now
-from ..errors import PortalNotFound, PortalRejected
-from . import artifacts
+from ..errors import PortalConflict, PortalNotFound, PortalRejected, TerminalError
+from . import artifacts, history, presentation
 from .metadata import package_fields
 from .plan import Plan, Release, desired_metadata
-from .state import PortalState, download_json, read_reference
+from .planning import plan_release
+from .previews import ensure_previews
+from .state import (
+    PortalState,
+    download_json,
+    published_history,
+    read_reference,
+    read_state,
+    state_of,
+)
 
-Log = Callable[[str], None]
 SHA256_URI = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
+CONFLICT_ATTEMPTS = 3
+
+
+class PublishConflict(TerminalError):
+    """The dataset kept changing under this publisher (another one writes to it)."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying a plan did, and what the portal holds now."""
+
+    plan: Plan
+    """The plan that was carried out (a fresh one if the portal changed meanwhile)."""
+    version: str | None
+    url: str
+    steps: list[str] = field(default_factory=list)
+    datastore: dict[str, Any] | None = None
+    version_url: str | None = None
+    """Download URL of the current version's archived CSV."""
+    replanned: int = 0
+    """How often the portal had changed since planning, so that the plan was made again."""
+    superseded: bool = False
+    """Another publisher's version became current before this one's DataStore load."""
+
+
+def apply_plan(client: CkanClient, plan: Plan) -> Applied:
+    """Carry out ``plan``; if the portal changed since it was made, plan again (at most 3 times).
+
+    Raises:
+        PublishConflict: the dataset kept changing under us.
+        PortalRejected: the portal refused a write (permissions, validation).
+        PortalUnavailable: the portal did not answer (transient).
+    """
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            return _execute(client, plan, attempt)
+        except PortalConflict:
+            plan = plan_release(client, plan.release)
+    raise PublishConflict(
+        f"{plan.slug}: the dataset changed on the portal {CONFLICT_ATTEMPTS} times while "
+        "publishing; another publisher is writing to it. Run again later."
+    )
+
+
+def _execute(client: CkanClient, plan: Plan, replanned: int) -> Applied:
+    release, state = plan.release, plan.state
+    steps: list[str] = []
+    loaded: dict[str, Any] | None = None
+    superseded = False
+    staged = False
+    if plan.action == "version":
+        if not state.exists:
+            ensure_group(client, release)
+            state = create_draft(client, release, state)
+            steps.append("create draft")
+        if state.loader and "data" in state.current:
+            # the new table waits hidden on the portal, so the swap can follow the version
+            stage_datastore(client, release, state, plan.next_version)
+            staged = True
+        state = publish_version(client, release, plan, state)
+        steps.append(f"version {plan.next_version}")
+    elif plan.action == "metadata":
+        state = update_metadata(client, release, state)
+        steps.append("metadata")
+    wants_load = plan.action in ("version", "datastore") or plan.datastore_pending
+    if state.loader and wants_load:
+        current = read_state(client, release.slug, datastore_status=False)
+        if current.sha256("data") == release.sha256:
+            loaded = load_datastore(client, release, current, staged=staged)
+            superseded = bool(loaded.get("superseded"))
+            steps.append("datastore")
+        else:
+            superseded = True
+        state = current
+    if plan.action != "unchanged" and not superseded:
+        # the archived copy gets a table too, and every table a preview (issue 17)
+        load = (lambda r: load_datastore(client, release, state, r)) if state.loader else None
+        ensure_previews(client, state, load)
+    archive = state.archive_for(state.version) if state.version else None
+    return Applied(
+        plan,
+        state.version,
+        release.destination.dataset_url(release.slug),
+        steps,
+        loaded,
+        archive.get("url") if archive else None,
+        replanned,
+        superseded,
+    )
 
 
 def ensure_group(client: CkanClient, release: Release) -> None:
@@ -33,7 +132,7 @@ def ensure_group(client: CkanClient, release: Release) -> None:
     Raises:
         PortalRejected: the group is missing and this token may not create it.
     """
-    target = release.target
+    target = release.destination
     try:
         client.call("group_show", id=target.group)
         return
@@ -48,15 +147,21 @@ def ensure_group(client: CkanClient, release: Release) -> None:
         ) from None
 
 
-def create_draft(client: CkanClient, release: Release, state: PortalState) -> None:
-    """Create the dataset as a draft (invisible to the public) to get its id."""
+def create_draft(client: CkanClient, release: Release, state: PortalState) -> PortalState:
+    """Create the dataset as a draft (invisible to the public) to get its id.
+
+    Raises:
+        PortalConflict: a concurrent publisher created it first (plan again).
+    """
     fields = package_fields(desired_metadata(release, state), {})
-    client.call("package_create", state="draft", **fields)
+    created = client.call("package_create", state="draft", **fields)
+    return state_of(client, created, state.loader, datastore_status=False)
 
 
-def update_metadata(client: CkanClient, release: Release, state: PortalState) -> None:
+def update_metadata(client: CkanClient, release: Release, state: PortalState) -> PortalState:
     """Rewrite the managed metadata, leaving version, files and other extras alone."""
-    _revise(client, state, _package_update(release, state, desired_metadata(release, state), {}))
+    update = _package_update(release, state, desired_metadata(release, state), {})
+    return _revise(client, state, update)
 
 
 def _revise(
@@ -64,16 +169,23 @@ def _revise(
     state: PortalState,
     update: dict[str, Any],
     files: dict[str, Any] | None = None,
-) -> None:
-    """``package_revise`` that applies only if nobody changed the dataset since ``state``."""
+) -> PortalState:
+    """``package_revise`` that applies only if nobody changed the dataset since ``state``.
+
+    Raises:
+        PortalConflict: the dataset changed since ``state`` was read.
+    """
     assert state.package is not None
-    client.call(
+    result = client.call(
         "package_revise",
         files=files,
         match={"id": state.package_id, "metadata_modified": state.package["metadata_modified"]},
-        filter=["extras", "tags", "groups"],
+        # package_revise merges lists by position: replace the resource list outright, so
+        # that reordering (newest archive first) cannot mix two resources' fields
+        filter=["extras", "tags", "groups", *(["resources"] if "resources" in update else [])],
         update=update,
     )
+    return state_of(client, result["package"], state.loader, datastore_status=False)
 
 
 def _package_update(
@@ -83,7 +195,7 @@ def _package_update(
     kept = {e["key"]: e["value"] for e in state.package.get("extras", [])}
     update = package_fields(desired, {**kept, **extra_extras})
     own = {g["name"] for g in state.package.get("groups", [])}
-    update["groups"] = [{"name": g} for g in sorted(own | {release.target.group})]
+    update["groups"] = [{"name": g} for g in sorted(own | {release.destination.group})]
     return update
 
 
@@ -114,7 +226,7 @@ def _changelog_entry(
         "version": plan.next_version,
         "published_at": published_at,
         "sha256": release.sha256,
-        "bytes": len(release.data),
+        "bytes": release.size,
         "rows": release.rows,
         "rows_added": rows.get("added", 0),
         "rows_removed": rows.get("removed", 0),
@@ -126,14 +238,21 @@ def _changelog_entry(
         "resource_id": archive_id,
         "sources": release.provenance,
         "validation": release.report,
+        "row_changes": plan.row_details,
     }
 
 
-def publish_version(client: CkanClient, release: Release, plan: Plan, state: PortalState) -> None:
-    """Make ``plan.next_version`` current in one compare-and-swap ``package_revise``."""
+def publish_version(
+    client: CkanClient, release: Release, plan: Plan, state: PortalState
+) -> PortalState:
+    """Make ``plan.next_version`` current in one compare-and-swap ``package_revise``.
+
+    Raises:
+        PortalConflict: the dataset changed since ``state`` was read.
+    """
     assert state.package is not None and plan.next_version is not None
     pkg_id, slug, version = state.package["id"], release.slug, plan.next_version
-    portal = release.target.portal_url
+    portal = release.destination.host
     published_at = utc_now()
 
     def rid(role: str) -> str:
@@ -159,29 +278,32 @@ def publish_version(client: CkanClient, release: Release, plan: Plan, state: Por
         "current_version": version,
         "versions": [
             entry,
-            *[v for v in previous.get("versions", []) if v.get("version") != version],
+            *[v for v in published_history(previous, state) if v.get("version") != version],
         ],
     }
+    data = release.data()
     package = artifacts.datapackage(
         release.spec,
         release.schema,
         version,
         url("data", rid("data")),
         release.sha256,
-        len(release.data),
+        release.size,
         release.provenance,
         published_at,
         _references(client, release),
     )
     report = {"version": version, "published_at": published_at, **release.report}
     contents = {
-        "data": release.data,
+        "data": data,
         "datapackage": artifacts.to_bytes(package),
         "schema": release.schema_bytes,
         "report": artifacts.to_bytes(report),
         "changelog": artifacts.to_bytes(changelog),
-        "archive": release.data,
+        "archive": data,
     }
+    history_page = f"{portal}/dataset/{slug}/resource/{rid('history_md')}"
+    contents |= presentation.version_files(release, changelog, report)
     ids = {role: rid(role) for role in artifacts.CURRENT_ROLES} | {"archive": archive_id}
     files = {
         f"update__resources__{ids[role]}__upload": (artifacts.file_name(role, slug, version), body)
@@ -190,11 +312,12 @@ def publish_version(client: CkanClient, release: Release, plan: Plan, state: Por
     desired = desired_metadata(release, state)
     update = _package_update(release, state, desired, {"version_notes": plan.notes()})
     update.update(version=version, state="active")
+    update["notes"] = history.dataset_notes(release.spec.notes, changelog, history_page)
     conforms_to = desired["extras"]["conforms_to"] if "schema" in state.current else None
     update["resources"] = _resources(
         release, state, ids, contents, version, published_at, conforms_to
     )
-    _revise(client, state, update, files)
+    return _revise(client, state, update, files)
 
 
 def _resources(
@@ -212,7 +335,8 @@ def _resources(
 
     def fields(role: str) -> dict[str, Any]:
         digest = hashlib.sha256(contents[role]).hexdigest()
-        meta = artifacts.resource_meta(role, spec, version)
+        text = presentation.description(role, contents)
+        meta = artifacts.resource_meta(role, spec, version, text)
         meta.update(id=ids[role], sha256=digest, hash=digest, hash_algorithm=SHA256_URI)
         meta.update(odp_published_at=published_at)
         if role in ("data", "archive"):
@@ -224,25 +348,63 @@ def _resources(
     existing = state.package.get("resources", [])
     by_id = {r["id"]: i for i, r in enumerate(existing)}
     merged: list[dict[str, Any]] = [dict(r) for r in existing]
-    for role in (*artifacts.CURRENT_ROLES, "archive"):
+    for role in contents:
         if ids[role] in by_id:
             merged[by_id[ids[role]]].update(fields(role))
         else:
             merged.append(fields(role))
-    return merged
+    return artifacts.ordered_resources(merged, set(contents))
 
 
-def load_datastore(client: CkanClient, release: Release, state: PortalState) -> dict[str, Any]:
-    """Load the current data into the DataStore (atomic swap on the portal)."""
-    data = state.current["data"]
+def _load_params(release: Release, resource_id: str, version: str | None) -> dict[str, Any]:
+    return {
+        "resource_id": resource_id,
+        "token": release.token,
+        "fields": json.dumps(release.fields, ensure_ascii=False),
+        "primary_key": json.dumps(release.primary_key),
+        # the portal swaps the table in only while the resource's metadata names this sha256
+        "record": json.dumps({"version": version, "sha256": release.sha256}),
+        "full_text_max_rows": str(release.destination.full_text_max_rows),
+    }
+
+
+def _upload(release: Release) -> dict[str, Any]:
+    return {"upload": (artifacts.file_name("data", release.slug), release.load_csv)}
+
+
+def stage_datastore(
+    client: CkanClient, release: Release, state: PortalState, version: str | None
+) -> dict[str, Any]:
+    """Build the new version's DataStore table hidden on the portal, before the version commit."""
+    params = _load_params(release, state.current["data"]["id"], version)
     result: dict[str, Any] = client.call(
-        "odp_datastore_load",
-        files={"upload": (artifacts.file_name("data", release.slug), release.load_csv)},
-        resource_id=data["id"],
-        token=release.token,
-        fields=json.dumps(release.fields, ensure_ascii=False),
-        primary_key=json.dumps(release.primary_key),
-        record=json.dumps({"version": state.version, "sha256": release.sha256}),
-        full_text_max_rows=str(release.target.full_text_max_rows),
+        "odp_datastore_load", files=_upload(release), stage="true", **params
     )
+    return result
+
+
+def load_datastore(
+    client: CkanClient,
+    release: Release,
+    state: PortalState,
+    resource_id: str | None = None,
+    staged: bool = False,
+) -> dict[str, Any]:
+    """Load the current data into the DataStore (atomic swap on the portal).
+
+    The portal refuses the load (``{"superseded": True}``) when the resource's
+    metadata no longer names this release's sha256: a stale publisher cannot put
+    its rows back.
+
+    Args:
+        resource_id: the resource whose table to load (default: the current data's).
+        staged: the table was staged (``stage_datastore``): swap it in without uploading
+            again, unless the portal no longer holds it.
+    """
+    params = _load_params(release, resource_id or state.current["data"]["id"], state.version)
+    if staged:
+        swapped: dict[str, Any] = client.call("odp_datastore_load", **params)
+        if not swapped.get("missing_stage"):
+            return swapped
+    result: dict[str, Any] = client.call("odp_datastore_load", files=_upload(release), **params)
     return result

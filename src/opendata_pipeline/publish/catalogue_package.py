@@ -10,18 +10,21 @@ replaces it. It is published as a CKAN dataset of its own with one resource,
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ..catalogue import DatasetSpec, Dcat
-from ..ckan_client import CkanClient
+from ..ckan import CkanClient
 from ..errors import PortalNotFound, PortalRejected
 from ..profile import PublisherProfile
 from . import artifacts
 from .artifacts import Reference
+from .destination import Destination
+from .licenses import read_portal_license
 from .metadata import dcat_extras
-from .settings import PublishTarget
 from .state import read_reference
+from .versioning import parse_version
 
 ROLE = "catalogue-package"
 
@@ -37,6 +40,28 @@ class PackageResult:
     members: int
     """Datasets listed."""
     download_url: str | None = None
+    version: str | None = None
+    """The package's version after this run (dry run: the version it would get)."""
+
+
+def package_version(
+    previous: str | None, before: dict[str, str] | None, after: dict[str, str]
+) -> str:
+    """The catalogue package's next version from its members' versions (name -> version).
+
+    1.0.0 at first publication; major when a member is added or removed or a member's
+    major version changes; minor when a member's minor version changes; else patch.
+    """
+    if previous is None or before is None:
+        return "1.0.0"
+    major, minor, patch = parse_version(previous)
+    if before.keys() != after.keys() or any(
+        parse_version(before[n])[0] != parse_version(after[n])[0] for n in after
+    ):
+        return f"{major + 1}.0.0"
+    if any(parse_version(before[n])[1] != parse_version(after[n])[1] for n in after):
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
 
 
 def read_members(client: CkanClient, catalogue: dict[str, DatasetSpec]) -> list[Reference]:
@@ -50,8 +75,9 @@ def descriptor(
     catalogue: dict[str, DatasetSpec],
     members: list[Reference],
     portal_url: str,
+    version: str | None = None,
 ) -> dict[str, Any]:
-    """The catalogue's Data Package (deterministic: same members, same bytes)."""
+    """The catalogue's Data Package (deterministic: same members and version, same bytes)."""
     listed = {m.name for m in members}
     resources = []
     for m in members:
@@ -71,6 +97,7 @@ def descriptor(
     return {
         "profile": "tabular-data-package",
         "name": profile.package_name,
+        **({"version": version} if version else {}),
         "title": f"{profile.title}: alle Datensätze",
         "description": (
             f"Alle veröffentlichten Datensätze von {profile.title} in ihrer aktuellen Version, "
@@ -83,7 +110,7 @@ def descriptor(
     }
 
 
-def package_fields(profile: PublisherProfile, target: PublishTarget) -> dict[str, Any]:
+def package_fields(profile: PublisherProfile, target: Destination) -> dict[str, Any]:
     """The CKAN dataset that holds the catalogue package."""
     dcat = Dcat.model_validate(profile.dataset_defaults().fields["dcat"])
     extras = dcat_extras(dcat, profile.license)
@@ -124,7 +151,7 @@ def _create(client: CkanClient, fields: dict[str, Any]) -> dict[str, Any]:
 def publish_package(
     client: CkanClient,
     profile: PublisherProfile,
-    target: PublishTarget,
+    target: Destination,
     catalogue: dict[str, DatasetSpec],
     dry_run: bool = False,
 ) -> PackageResult:
@@ -135,20 +162,32 @@ def publish_package(
         PortalUnavailable: the portal did not answer (transient).
     """
     members = read_members(client, catalogue)
-    body = artifacts.to_bytes(descriptor(profile, catalogue, members, target.portal_url))
-    digest = hashlib.sha256(body).hexdigest()
-    page = f"{target.portal_url.rstrip('/')}/dataset/{profile.package_name}"
+    listed = {m.name: m.version for m in members}
+    content = hashlib.sha256(
+        artifacts.to_bytes(descriptor(profile, catalogue, members, target.host))
+    ).hexdigest()
+    page = target.dataset_url(profile.package_name)
     try:
         pkg = client.call("package_show", id=profile.package_name)
     except PortalNotFound:
         pkg = None
+    # The portal's id for the profile's licence, found by URI (issue 17).
+    profile = profile.model_copy(
+        update={"license": read_portal_license(client, profile.license, pkg)}
+    )
     current = current_resource(pkg)
-    if current is not None and current.get("sha256") == digest:
-        return PackageResult("unchanged", page, len(members), current.get("url"))
+    previous = (pkg or {}).get("version") or None
+    if current is not None and current.get("odp_content_sha256") == content and previous:
+        return PackageResult("unchanged", page, len(members), current.get("url"), previous)
+    before = json.loads(current["odp_members"]) if current and current.get("odp_members") else None
+    version = package_version(previous if current else None, before, listed)
     if dry_run:
-        return PackageResult("would update" if pkg else "would create", page, len(members))
+        action = "would update" if pkg else "would create"
+        return PackageResult(action, page, len(members), version=version)
     if pkg is None:
         pkg = _create(client, package_fields(profile, target))
+    body = artifacts.to_bytes(descriptor(profile, catalogue, members, target.host, version))
+    digest = hashlib.sha256(body).hexdigest()
     rid = artifacts.resource_id(pkg["id"], ROLE)
     resource = {
         "id": rid,
@@ -158,12 +197,14 @@ def publish_package(
         "odp_role": ROLE,
         "sha256": digest,
         "hash": digest,
+        "odp_content_sha256": content,
+        "odp_members": json.dumps(listed, sort_keys=True),
     }
     client.call(
         "package_revise",
         files={f"update__resources__{rid}__upload": ("datapackage.json", body)},
         match={"id": pkg["id"]},
-        update={**package_fields(profile, target), "resources": [resource]},
+        update={**package_fields(profile, target), "version": version, "resources": [resource]},
     )
-    url = artifacts.download_url(target.portal_url, pkg["id"], rid, "datapackage.json")
-    return PackageResult("updated" if current else "created", page, len(members), url)
+    url = artifacts.download_url(target.host, pkg["id"], rid, "datapackage.json")
+    return PackageResult("updated" if current else "created", page, len(members), url, version)

@@ -1,6 +1,13 @@
 """The CKAN fields a dataset declaration asks for (DCAT-AP.de extras included).
 
 Pure: builds dictionaries and compares them with what the portal holds.
+
+Every extra is a key that ckanext-dcat's standard profiles (``euro_dcat_ap_2``,
+``euro_dcat_ap_3``) read, or one of the dcatde keys of GovData's ckanext-dcatde
+(``contributorID``, ``politicalGeocodingURI``, ``politicalGeocodingLevelURI``,
+``references``, ``licenseAttributionByText``), so that a portal without this
+project's plugin exports the same metadata; only ``odp_slug`` is this project's.
+The publisher writes the same keys on every portal.
 """
 
 from __future__ import annotations
@@ -9,9 +16,13 @@ import json
 from typing import Any
 
 from ..catalogue import DatasetSpec, Dcat, License
-from .settings import PublishTarget
+from .destination import Destination
 
 EU_THEME = "http://publications.europa.eu/resource/authority/data-theme/"
+#: dct:accessRights of every published dataset (EU access-right table).
+PUBLIC = "http://publications.europa.eu/resource/authority/access-right/PUBLIC"
+#: dct:language of the datasets: German (EU language table).
+GERMAN = "http://publications.europa.eu/resource/authority/language/DEU"
 #: Extras this pipeline owns; others on the portal are left alone.
 MANAGED_EXTRAS = (
     "contributorID",
@@ -23,16 +34,19 @@ MANAGED_EXTRAS = (
     "temporal_end",
     "contact_name",
     "contact_email",
-    "contact_uri",
+    "contact_url",
     "publisher_name",
     "publisher_url",
     "publisher_type",
     "references",
-    "license_uri",
+    "access_rights",
+    "language",
     "licenseAttributionByText",
     "odp_slug",
     "conforms_to",
 )
+#: Extras earlier versions wrote that no standard profile reads; dropped on the next write.
+RETIRED_EXTRAS = ("contact_uri", "license_uri")
 
 
 def _json_list(values: list[str]) -> str | None:
@@ -40,7 +54,10 @@ def _json_list(values: list[str]) -> str | None:
 
 
 def dcat_extras(d: Dcat, license_: License) -> dict[str, str]:
-    """The DCAT-AP.de extras (key -> string value) of DCAT properties and a licence."""
+    """The DCAT-AP.de extras (key -> string value) of DCAT properties and a licence.
+
+    The licence itself is the package's ``license_id`` (the portal's id for its URI).
+    """
     values: dict[str, str | None] = {
         "contributorID": _json_list(d.contributor_ids),
         "politicalGeocodingURI": _json_list(d.political_geocoding_uris),
@@ -51,12 +68,13 @@ def dcat_extras(d: Dcat, license_: License) -> dict[str, str]:
         "temporal_end": d.temporal_end.isoformat() if d.temporal_end else None,
         "contact_name": d.contact.name,
         "contact_email": d.contact.email,
-        "contact_uri": d.contact.url,
+        "contact_url": d.contact.url,
         "publisher_name": d.publisher.name,
         "publisher_url": d.publisher.url,
         "publisher_type": d.publisher.type,
         "references": _json_list(d.references),
-        "license_uri": license_.uri,
+        "access_rights": PUBLIC,
+        "language": _json_list([GERMAN]),
         "licenseAttributionByText": license_.attribution,
     }
     return {k: v for k, v in values.items() if v}
@@ -67,7 +85,7 @@ def desired_extras(spec: DatasetSpec) -> dict[str, str]:
     return {**dcat_extras(spec.dcat, spec.license), "odp_slug": spec.slug}
 
 
-def desired_package(spec: DatasetSpec, target: PublishTarget) -> dict[str, Any]:
+def desired_package(spec: DatasetSpec, target: Destination) -> dict[str, Any]:
     """Return the package fields this pipeline manages for ``spec``."""
     return {
         "name": spec.slug,
@@ -117,7 +135,8 @@ def metadata_changes(current: dict[str, Any], desired: dict[str, Any]) -> list[s
 
 def package_fields(desired: dict[str, Any], other_extras: dict[str, str]) -> dict[str, Any]:
     """Turn the managed fields into CKAN's package dict shape (extras and tags as lists)."""
-    extras = {**other_extras, **desired["extras"]}
+    kept = {k: v for k, v in other_extras.items() if k not in RETIRED_EXTRAS}
+    extras = {**kept, **desired["extras"]}
     return {
         "name": desired["name"],
         "title": desired["title"],

@@ -5,32 +5,41 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal
 
 from ..catalogue import DatasetSpec
+from ..names import primary_key
 from ..validate.report import Report
-from ..validate.step import ValidatedDataset, ValidationFailed
+from ..validate.step import ValidationFailed
 from . import artifacts
 from .datastore import datastore_csv, datastore_fields, load_token
+from .destination import Destination
+from .history import versions_section_of
 from .metadata import current_package, desired_package, metadata_changes
+from .rowdetails import LIMIT as DETAIL_LIMIT
+from .rowdetails import MAX_ROWS, row_details
 from .rowdiff import RowDiff, row_diff
-from .settings import PublishTarget
 from .state import PortalState
 from .versioning import SchemaChange, next_version, schema_changes
 
 Action = Literal["unchanged", "metadata", "version", "datastore"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Release:
-    """What a publication should leave on the portal for one dataset."""
+    """What a publication should leave on the portal for one dataset: a validated table."""
 
     spec: DatasetSpec
-    target: PublishTarget
+    destination: Destination
     schema: dict[str, Any]
-    data: bytes
+    data_path: Path
+    """The staged CSV (UTF-8); it never changes under this path."""
+    sha256: str
+    size: int
     rows: int
     report: dict[str, Any]
+    """The validation report, published with the version."""
     provenance: list[dict[str, Any]]
 
     @property
@@ -39,12 +48,11 @@ class Release:
 
     @property
     def primary_key(self) -> list[str]:
-        key = self.schema.get("primaryKey", [])
-        return [key] if isinstance(key, str) else list(key)
+        return primary_key(self.schema)
 
-    @cached_property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+    def data(self) -> bytes:
+        """The table's bytes."""
+        return self.data_path.read_bytes()
 
     @cached_property
     def schema_bytes(self) -> bytes:
@@ -62,7 +70,7 @@ class Release:
     @cached_property
     def load_csv(self) -> bytes:
         """The CSV the DataStore loads (the published bytes unless formats need rewriting)."""
-        return datastore_csv(self.data, self.schema)
+        return datastore_csv(self.data(), self.schema)
 
     @cached_property
     def token(self) -> str:
@@ -70,24 +78,15 @@ class Release:
         return load_token(self.load_csv, self.fields, self.primary_key)
 
 
-def make_release(spec: DatasetSpec, validated: ValidatedDataset, target: PublishTarget) -> Release:
-    """Turn a validated dataset into a release.
-
-    Raises:
-        ValidationFailed: the dataset has validation errors; nothing may be published.
-    """
-    provenance = [p.as_dict() for p in validated.gathered.provenance]
-    return release_of(spec, validated.csv_bytes, validated.report, provenance, target)
-
-
 def release_of(
     spec: DatasetSpec,
-    data: bytes,
+    destination: Destination,
+    data_path: Path,
+    sha256: str,
     report: Report,
     provenance: list[dict[str, Any]],
-    target: PublishTarget,
 ) -> Release:
-    """Build a release from validated bytes, their report and their sources.
+    """Build a release from a validated table, its report and its sources.
 
     Raises:
         ValidationFailed: the report has errors; nothing may be published.
@@ -96,20 +95,27 @@ def release_of(
         raise ValidationFailed(report)
     return Release(
         spec=spec,
-        target=target,
+        destination=destination,
         schema=spec.table_schema(),
-        data=data,
+        data_path=data_path,
+        sha256=sha256,
+        size=data_path.stat().st_size,
         rows=report.rows,
         report=report.to_dict(),
         provenance=provenance,
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
-    """What publishing a release would change on the portal."""
+    """What publishing a release changes on the portal, and the state it was planned from.
 
-    slug: str
+    ``apply`` executes exactly this; it re-checks only that the portal still holds
+    ``state`` (compare-and-swap on ``metadata_modified``).
+    """
+
+    release: Release
+    state: PortalState
     action: Action
     current_version: str | None
     next_version: str | None = None
@@ -117,10 +123,25 @@ class Plan:
     schema_changes: list[SchemaChange] = field(default_factory=list)
     metadata_changes: list[str] = field(default_factory=list)
     datastore_pending: bool = False
+    row_details: list[dict[str, Any]] | None = None
+    """The rows themselves when few differ (``rowdetails``), for the version history."""
 
     @property
-    def writes(self) -> bool:
-        return self.action != "unchanged"
+    def slug(self) -> str:
+        return self.release.slug
+
+    def steps(self, can_load: bool) -> list[str]:
+        """The writes, in order (``can_load``: the portal can load the DataStore)."""
+        steps = []
+        if self.action == "version" and not self.state.exists:
+            steps.append("create draft")
+        if self.action == "version":
+            steps.append(f"version {self.next_version}")
+        if self.action == "metadata":
+            steps.append("metadata")
+        if can_load and (self.action in ("version", "datastore") or self.datastore_pending):
+            steps.append("datastore")
+        return steps
 
     def headline(self) -> str:
         """One line: ``unchanged``, ``metadata only`` or ``new version X.Y.Z``."""
@@ -171,15 +192,26 @@ class Plan:
 
 
 def desired_metadata(release: Release, state: PortalState) -> dict[str, Any]:
-    """Managed package fields, including the conformsTo link once the schema has a URL."""
-    desired = desired_package(release.spec, release.target)
+    """Managed package fields, including the conformsTo link once the schema has a URL.
+
+    The description keeps the versions section the portal's copy ends with.
+    """
+    desired = desired_package(release.spec, release.destination)
+    # the versions section the last version appended to the description stays (issue 17)
+    desired["notes"] += versions_section_of((state.package or {}).get("notes"))
     if state.package_id:
         schema = state.current.get("schema")
         rid = schema["id"] if schema else artifacts.resource_id(state.package_id, "schema")
         name = artifacts.file_name("schema", release.slug)
-        url = artifacts.download_url(release.target.portal_url, state.package_id, rid, name)
+        url = artifacts.download_url(release.destination.host, state.package_id, rid, name)
         desired["extras"]["conforms_to"] = f'["{url}"]'
     return desired
+
+
+def _archive_without_table(state: PortalState) -> bool:
+    """The current version's archived copy has no DataStore table (so no preview) yet."""
+    archive = state.archive_for(state.version) if state.version else None
+    return archive is not None and not archive.get("datastore_active")
 
 
 def make_plan(
@@ -200,7 +232,7 @@ def make_plan(
     )
     if current is None:
         return Plan(
-            release.slug, "version", None, "1.0.0", RowDiff(release.rows, 0, 0), [], meta, True
+            release, state, "version", None, "1.0.0", RowDiff(release.rows, 0, 0), [], meta, True
         )
     data_changed = state.sha256("data") != release.sha256
     changes: list[SchemaChange] = []
@@ -211,14 +243,20 @@ def make_plan(
     version = next_version(current, data_changed, changes)
     if version is not None:
         rows = (
-            row_diff(previous_data, release.data, release.primary_key)
+            row_diff(previous_data, release.data(), release.primary_key)
             if data_changed
             else RowDiff(0, 0, 0)
         )
-        return Plan(release.slug, "version", current, version, rows, changes, meta, True)
-    pending = state.datastore is not None and state.datastore.get("token") != release.token
+        details = None
+        few = rows.added + rows.removed + rows.changed <= DETAIL_LIMIT
+        if previous_data is not None and few and release.rows <= MAX_ROWS:
+            details = row_details(previous_data, release.data(), release.primary_key)
+        return Plan(release, state, "version", current, version, rows, changes, meta, True, details)
+    pending = state.datastore is not None and (
+        state.datastore.get("token") != release.token or _archive_without_table(state)
+    )
     if meta:
-        return Plan(release.slug, "metadata", current, None, None, [], meta, pending)
+        return Plan(release, state, "metadata", current, None, None, [], meta, pending)
     if pending:
-        return Plan(release.slug, "datastore", current, None, None, [], [], True)
-    return Plan(release.slug, "unchanged", current)
+        return Plan(release, state, "datastore", current, None, None, [], [], True)
+    return Plan(release, state, "unchanged", current)

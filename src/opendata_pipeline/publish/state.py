@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..ckan_client import CkanClient
+from ..ckan import CkanClient
 from ..errors import PortalNotFound, PortalUnavailable
 from .artifacts import CURRENT_ROLES, Reference, canonical_schema
 
@@ -23,6 +23,8 @@ class PortalState:
     archives: list[dict[str, Any]] = field(default_factory=list)
     datastore: dict[str, Any] | None = None
     """Load record of the data resource's DataStore table; None if the portal cannot tell."""
+    loader: bool = False
+    """The portal runs this project's DataStore loader (``ckanext-odp``)."""
 
     @property
     def exists(self) -> bool:
@@ -46,17 +48,26 @@ class PortalState:
         return next((r for r in self.archives if r.get("odp_version") == version), None)
 
 
-def read_state(client: CkanClient, slug: str, datastore_status: bool) -> PortalState:
+def read_state(client: CkanClient, slug: str, datastore_status: bool = True) -> PortalState:
     """Read the dataset ``slug`` from the portal (reads only).
 
     Args:
-        datastore_status: ask the portal's ``odp_datastore_status`` action about the table.
+        datastore_status: ask the portal about the DataStore table (if it can tell).
     """
+    loader = "odp_publish" in client.extensions()
     try:
         pkg = client.call("package_show", id=slug)
     except PortalNotFound:
-        return PortalState(slug)
-    state = PortalState(slug, pkg, (pkg.get("organization") or {}).get("name"))
+        return PortalState(slug, loader=loader)
+    return state_of(client, pkg, loader, datastore_status)
+
+
+def state_of(
+    client: CkanClient, pkg: dict[str, Any], loader: bool, datastore_status: bool = True
+) -> PortalState:
+    """The state of a package dict the portal returned (asks the DataStore's status)."""
+    slug = pkg["name"]
+    state = PortalState(slug, pkg, (pkg.get("organization") or {}).get("name"), loader=loader)
     for res in pkg.get("resources", []):
         role = res.get("odp_role")
         if role in CURRENT_ROLES:
@@ -64,9 +75,43 @@ def read_state(client: CkanClient, slug: str, datastore_status: bool) -> PortalS
         elif role == "archive":
             state.archives.append(res)
     data = state.current.get("data")
-    if datastore_status and data is not None and data.get("url_type") == "upload":
+    if loader and datastore_status and data is not None and data.get("url_type") == "upload":
         state.datastore = client.call("odp_datastore_status", resource_id=data["id"])
     return state
+
+
+def previous_version(
+    client: CkanClient, state: PortalState, sha256: str, schema_sha256: str
+) -> tuple[bytes | None, dict[str, Any] | None]:
+    """The current version's data and schema, downloaded only where they differ from ours.
+
+    Raises:
+        PortalUnavailable: a download failed or its bytes do not match their sha256.
+    """
+    if not state.version:
+        return None, None
+    data, schema = state.current.get("data"), state.current.get("schema")
+    previous_data = previous_schema = None
+    if data and state.sha256("data") != sha256:
+        # The archived copy is never rewritten; the current file may be, on a portal
+        # without ckanext-odp, by a publish the portal died in (issue 16).
+        archive = state.archive_for(state.version)
+        source = archive if archive is not None and archive.get("sha256") else data
+        previous_data = download(client, source["url"], source.get("sha256"))
+    if schema and state.sha256("schema") != schema_sha256:
+        previous_schema = download_json(client, schema["url"])
+    return previous_data, previous_schema
+
+
+def published_history(changelog: dict[str, Any], state: PortalState) -> list[dict[str, Any]]:
+    """The changelog's entries of versions the portal's metadata holds, newest first.
+
+    On a portal without ``ckanext-odp`` a publish the portal died in can leave the
+    changelog file naming a version whose metadata was never committed: such
+    entries (no archived copy in the metadata) are dropped, not carried on.
+    """
+    known = {r.get("odp_version") for r in state.archives}
+    return [v for v in changelog.get("versions", []) if v.get("version") in known]
 
 
 def download(client: CkanClient, url: str, expect_sha256: str | None = None) -> bytes:
@@ -109,3 +154,12 @@ def read_reference(
     else:
         schema = download_json(client, schema_res["url"])
     return Reference(name, archive["url"], schema, state.version, archive.get("sha256") or "")
+
+
+def list_versions(client: CkanClient, slug: str) -> list[dict[str, Any]]:
+    """The versions the portal holds for a dataset, newest first (from its changelog)."""
+    state = read_state(client, slug, datastore_status=False)
+    changelog = state.current.get("changelog")
+    if changelog is None or not state.version:
+        return []
+    return published_history(download_json(client, changelog["url"]), state)

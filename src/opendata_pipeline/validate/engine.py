@@ -1,35 +1,40 @@
-"""Validate a CSV against a Table Schema: fast where certain, frictionless where it matters.
+"""Validate a table against a Table Schema with frictionless 5.21's verdicts, fast and streaming.
 
-1. Parse into string columns (:mod:`.tabular`), exactly as frictionless would.
-2. Clear certainly-valid rows with vectorised checks (:mod:`.fastchecks`).
-3. Let frictionless 5.21 validate the remaining "suspect" rows: its findings are
+1. Read the file in batches of string columns (:mod:`..gather.tables`), as frictionless reads it.
+2. Clear certainly-valid cells with vectorised checks (:mod:`.fastchecks`); patterns run
+   in RE2 where provably identical, else in Python's ``re`` under a budget (:mod:`.patterns`).
+3. frictionless validates the remaining "suspect" rows (:mod:`.oracle`): its findings are
    the findings (types, constraints, missing/extra cells, blank rows).
-4. Check unique fields, the primary key and foreign keys over the whole table,
-   following frictionless's own rules (first occurrence wins, all-empty keys).
+4. Unique fields, the primary key and foreign keys are checked over the whole table on
+   comparable keys of the typed values (:mod:`.keys`), following frictionless's rules.
 
-Files whose header does not match the schema, or that frictionless cannot
-read as text, are validated by frictionless alone.
+Files whose header does not match the schema, other formats (XLSX, JSON, ...) and bytes
+the reader cannot take are validated by frictionless alone.
 """
 
 from __future__ import annotations
 
-import copy
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import frictionless
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from .fastchecks import INT_RE, certainly_valid
+from ..gather.tables import BATCH_ROWS, Batch, CsvTable, TableReadError, arrow_array
+from . import keys as K
+from .fastchecks import check_column, formula_cells
+from .keys import KeyColumns, Lookups, field_list
 from .messages import finding_from_frictionless, integrity_finding
-from .report import Report
-from .tabular import SourceProblem, Table, read_table
+from .patterns import BUDGET_SECONDS, Budget, PatternCheck
+from .report import Finding, Report
+from .schema import check_schema, missing_values
+from .values import canonical, read_value
 
-Lookups = dict[tuple[str, tuple[str, ...]], set[tuple[Any, ...]]]
-"""(referenced dataset, its key fields) -> set of key tuples (canonical strings)."""
+CSV_FORMATS = ("csv", "tsv", "txt", "")
+__all__ = ["Lookups", "Target", "Validation", "validate_bytes", "validate_file"]
 
 
 @dataclass(frozen=True)
@@ -41,271 +46,329 @@ class Target:
     data: bytes
 
 
-def _field_list(value: Any) -> list[str]:
-    return value if isinstance(value, list) else [value]
+@dataclass
+class Validation:
+    """A table's report and its own key sets (for other tables' foreign keys). Picklable."""
+
+    report: Report
+    lookups: Lookups = field(default_factory=dict)
 
 
-def _detail_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema without whole-table checks (done here over all rows)."""
-    detail = copy.deepcopy(schema)
-    detail.pop("primaryKey", None)
-    detail.pop("foreignKeys", None)
-    for f in detail.get("fields", []):
-        f.get("constraints", {}).pop("unique", None)
-    return detail
+@dataclass
+class _Run:
+    """One validation's settings and running state."""
+
+    schema: dict[str, Any]
+    report: Report
+    dataset: str
+    lookups: Lookups | None
+    budget: Budget = field(default_factory=Budget)
+    timed_out: set[str] = field(default_factory=set)
+    formula_cells: str = "warn"
+
+    def __post_init__(self) -> None:
+        s = self.schema
+        self.fields: list[dict[str, Any]] = s["fields"]
+        self.names = [f["name"] for f in self.fields]
+        self.missing = [missing_values(s, f) for f in self.fields]
+        self.pk = field_list(s.get("primaryKey"))
+        self.uniques = [f["name"] for f in self.fields if f.get("constraints", {}).get("unique")]
+        self.fks: list[dict[str, Any]] = s.get("foreignKeys") or []
+        fk_fields = [n for fk in self.fks for n in field_list(fk.get("fields"))]
+        self_refs = [
+            n
+            for fk in self.fks
+            if fk["reference"].get("resource") in ("", None, self.dataset)
+            for n in field_list(fk["reference"].get("fields"))
+        ]
+        wanted = self.pk + self.uniques + fk_fields + self_refs
+        self.key_names = [n for n in dict.fromkeys(wanted) if n in self.names]
+        self.patterns = {
+            j: PatternCheck(f["name"], f["constraints"]["pattern"], self.budget)
+            for j, f in enumerate(self.fields)
+            if f.get("type", "any") == "string" and "pattern" in f.get("constraints", {})
+        }
+        self.cols = KeyColumns(self.key_names)
 
 
-def error_fields(error: Any) -> dict[str, Any]:
-    """The descriptor keys of a frictionless error, read from its attributes (fast)."""
-    out = {"type": error.type, "note": getattr(error, "note", "")}
-    for attr, key in (
-        ("row_number", "rowNumber"),
-        ("field_name", "fieldName"),
-        ("field_number", "fieldNumber"),
-        ("cell", "cell"),
-        ("label", "label"),
-        ("field_names", "fieldNames"),
-    ):
-        value = getattr(error, attr, None)
-        if value is not None:
-            out[key] = value
-    return out
+def _finding(run: _Run, desc: dict[str, Any]) -> None:
+    run.report.add(finding_from_frictionless(desc, run.schema))
 
 
-def _frictionless_validate(
-    source: Any, schema: dict[str, Any], **options: Any
-) -> frictionless.Report:
-    with frictionless.system.use_context(trusted=True):
-        resource = frictionless.Resource(
-            source, schema=frictionless.Schema.from_descriptor(schema), **options
+def _batch(run: _Run, labels: list[str], batch: Batch) -> None:
+    n = batch.length
+    rows = np.arange(batch.first_row, batch.first_row + n, dtype=np.int64)
+    row_ok = np.ones(n, dtype=bool)
+    missing_count = np.zeros(n, dtype=np.int64)
+    checks = []
+    for j, f in enumerate(run.fields):
+        c = check_column(f, batch.columns[j], run.missing[j], f["name"] in run.key_names)
+        row_ok &= c.ok
+        missing_count += c.missing
+        checks.append(c)
+    suspect = ~row_ok | (missing_count == len(run.fields))
+    present = np.ones((len(run.fields), n), dtype=bool)
+    for i, cells in batch.irregular.items():
+        suspect[i] = True
+        present[len(cells) :, i] = False
+    pattern_fails = _patterns(run, batch, checks, present)
+    chosen = np.nonzero(suspect)[0]
+    type_errors: set[tuple[int, str]] = set()
+    oracle_keys: dict[str, list[str | None]] = {}
+    if len(chosen):
+        from . import oracle
+
+        errors, oracle_keys = oracle.check_rows(
+            labels,
+            [(int(rows[i]), batch.cells(int(i))) for i in chosen],
+            run.schema,
+            run.key_names,
         )
-        return resource.validate(limit_errors=10**9)
-
-
-def _only_frictionless(target: Target, schema: dict[str, Any], report: Report) -> Report:
-    """Validate a whole file with frictionless (header mismatch, unreadable text)."""
-    detail = copy.deepcopy(schema)
-    detail.pop("foreignKeys", None)  # no package here; checked by the caller's lookups
-    result = _frictionless_validate(target.data, detail, format="csv")
-    for error in result.tasks[0].errors if result.tasks else result.errors:
-        report.add(finding_from_frictionless(error_fields(error), schema))
-    report.rows = int(result.tasks[0].stats.get("rows") or 0) if result.tasks else 0
-    report.engine = "frictionless"
-    return report
-
-
-def _suspect_rows(
-    table: Table, fields: list[dict[str, Any]], missing_values: list[str]
-) -> list[int]:
-    """Rows that may hold an error: a cell not certainly valid, blank, or ragged."""
-    n = table.n_rows
-    row_ok = pa.array(np.ones(n, dtype=bool))
-    missing_count = pa.array(np.zeros(n, dtype=np.int64))
-    for field, column in zip(fields, table.columns, strict=True):
-        ok, missing = certainly_valid(field, column, missing_values)
-        row_ok = pc.and_(row_ok, ok)
-        missing_count = pc.add(missing_count, pc.cast(missing, pa.int64()))
-    blank = pc.equal(missing_count, len(fields))
-    row_ok = pc.and_(row_ok, pc.invert(blank))
-    suspects = set(pc.indices_nonzero(pc.invert(row_ok)).to_pylist()) | set(table.irregular)
-    return sorted(suspects)
-
-
-def _row_cells(table: Table, index: int) -> list[str]:
-    if index in table.irregular:
-        return table.irregular[index]
-    return [str(c[index].as_py()) for c in table.columns]
-
-
-def _detail(table: Table, suspects: list[int], schema: dict[str, Any], report: Report) -> None:
-    if not suspects:
-        return
-    rows = [table.labels] + [_row_cells(table, i) for i in suspects]
-    result = _frictionless_validate(rows, _detail_schema(schema))
-    for error in result.tasks[0].errors:
-        desc = error_fields(error)
-        if desc.get("rowNumber"):
-            desc["rowNumber"] = suspects[desc["rowNumber"] - 2] + 2
-            report.add(finding_from_frictionless(desc, schema))
-
-
-def canonical_values(
-    table: Table, field: dict[str, Any], index: int, suspects: list[int], missing_values: list[str]
-) -> pa.Array:
-    """Parsed value of every cell of one column as a comparable string (null: empty/invalid)."""
-    reader = frictionless.Field.from_descriptor(field).create_cell_reader()
-    ftype, raw = field.get("type"), table.columns[index]
-    simple = field.get("format", "default") == "default"
-    if ftype == "integer" and simple:
-        ok = pc.match_substring_regex(raw, INT_RE)
-        fast = pc.cast(pc.cast(pc.if_else(ok, raw, None), pa.int64()), pa.string())
-    elif ftype in ("string", "date") and simple:
-        fast = raw
-    else:
-        fast, suspects = pa.nulls(len(raw), pa.string()), list(range(len(raw)))
-    missing = pc.is_in(raw, value_set=pa.array(missing_values, pa.string()))
-    values = pc.if_else(missing, pa.scalar(None, pa.string()), fast)
-    if not suspects:
-        return values
-    parsed = []
-    for i in suspects:
-        cells = table.irregular.get(i)
-        if cells is not None:
-            cell = cells[index] if index < len(cells) else None
-        else:
-            cell = raw[i].as_py()
-        value, notes = reader(cell)
-        parsed.append(None if value is None or (notes and "type" in notes) else str(value))
-    mask = np.zeros(len(raw), dtype=bool)
-    mask[suspects] = True
-    return pc.replace_with_mask(values, pa.array(mask), pa.array(parsed, pa.string()))
-
-
-def _duplicates(keys: list[pa.Array], rows: pa.Array) -> list[tuple[int, int]]:
-    """(row, row of the previous occurrence) for every repeated key, as frictionless reports."""
-    if len(keys) == 1 and len(pc.unique(keys[0])) == len(keys[0]):
-        return []  # the common case: no repeats, found by one hash pass
-    names = [f"k{i}" for i in range(len(keys))]
-    tbl = pa.table({**dict(zip(names, keys, strict=True)), "_row": rows})
-    counts = tbl.group_by(names).aggregate([("_row", "count")])
-    repeated = counts.filter(pc.greater(counts["_row_count"], 1))
-    if repeated.num_rows == 0:
-        return []
-    hit = pc.is_in(_joined(tbl, names), value_set=_joined(repeated, names))
-    seen: dict[tuple[Any, ...], int] = {}
-    out = []
-    for row in tbl.filter(hit).to_pylist():
-        key = tuple(row[n] for n in names)
-        if key in seen:
-            out.append((row["_row"], seen[key]))
-        seen[key] = row["_row"]
-    return out
-
-
-def _joined(tbl: pa.Table, names: list[str]) -> pa.Array:
-    if len(names) == 1:
-        return tbl[names[0]]
-    parts = [pc.fill_null(tbl[n], "\x00null") for n in names]
-    return pc.binary_join_element_wise(*parts, "\x1f")
-
-
-def _integrity(
-    table: Table,
-    schema: dict[str, Any],
-    report: Report,
-    suspects: list[int],
-    lookups: Lookups | None,
-) -> dict[str, pa.Array]:
-    fields = schema.get("fields", [])
-    index = {f["name"]: i for i, f in enumerate(fields)}
-    missing_values = schema.get("missingValues", [""])
-    pk = _field_list(schema.get("primaryKey") or [])
-    uniques = [f["name"] for f in fields if f.get("constraints", {}).get("unique")]
-    fk_fields = [n for fk in schema.get("foreignKeys", []) for n in _field_list(fk["fields"])]
-    needed = [n for n in dict.fromkeys(pk + uniques + fk_fields) if n in index]
-    values = {
-        name: canonical_values(table, fields[index[name]], index[name], suspects, missing_values)
-        for name in needed
-    }
-    rows = pa.array(np.arange(2, table.n_rows + 2, dtype=np.int64))
-    for name in uniques:
-        present = pc.is_valid(values[name])
-        col, col_rows = values[name].filter(present), rows.filter(present)
-        for row, before in _duplicates([col], col_rows):
-            report.add(
-                integrity_finding(
-                    "unique-error",
-                    row,
-                    f"the same as in the row at position {before}",
-                    field=name,
-                    cell=_cell(table, index[name], row),
-                    number=index[name] + 1,
-                )
+        for desc in errors:
+            if desc["type"] == "type-error":
+                type_errors.add((desc["rowNumber"], desc.get("fieldName", "")))
+            _finding(run, desc)
+    for j, fails in pattern_fails.items():
+        name = run.names[j]
+        for index in np.nonzero(fails)[0]:
+            i = int(index)
+            if (int(rows[i]), name) in type_errors:
+                continue
+            _finding(
+                run,
+                {
+                    "type": "constraint-error",
+                    "rowNumber": int(rows[i]),
+                    "fieldName": name,
+                    "fieldNumber": j + 1,
+                    "cell": batch.columns[j][int(i)].as_py(),
+                    "note": f'constraint "pattern" is "{run.fields[j]["constraints"]["pattern"]}"',
+                },
             )
-    if pk and all(n in index for n in pk):
-        all_null = (
-            pc.and_kleene(*[pc.is_null(values[n]) for n in pk])
-            if len(pk) > 1
-            else pc.is_null(values[pk[0]])
-        )
-        for row in rows.filter(all_null).to_pylist():
-            report.add(
-                integrity_finding(
-                    "primary-key", row, 'cells composing the primary keys are all "None"'
-                )
+    if run.key_names:
+        run.cols.add(rows, _keys(run, batch, checks, chosen, oracle_keys))
+    _formulas(run, batch, rows, checks)
+
+
+def _formulas(run: _Run, batch: Batch, rows: np.ndarray, checks: list[Any]) -> None:
+    """Report cells a spreadsheet would run as formulas (warnings, or errors if asked)."""
+    for j, name in enumerate(run.names):
+        found = formula_cells(batch.columns[j]) & ~checks[j].missing
+        for index in np.nonzero(found)[0]:
+            i = int(index)
+            cell = batch.columns[j][i].as_py()
+            finding = Finding(
+                type="formula-cell",
+                message=(
+                    f"row {int(rows[i])}, field '{name}': {cell[:40]!r} starts with "
+                    f"{cell[0]!r}; a spreadsheet would run it as a formula"
+                ),
+                row=int(rows[i]),
+                field=name,
+                field_number=j + 1,
+                cell=cell,
             )
-        keep = pc.invert(all_null)
-        keys = [values[n].filter(keep) for n in pk]
-        for row, before in _duplicates(keys, rows.filter(keep)):
-            report.add(
-                integrity_finding(
-                    "primary-key", row, f"the same as in the row at position {before}"
+            if run.formula_cells == "fail":
+                run.report.add(finding)
+            else:
+                run.report.warn(finding)
+
+
+def _patterns(
+    run: _Run, batch: Batch, checks: list[Any], present: np.ndarray
+) -> dict[int, np.ndarray]:
+    out = {}
+    for j, check in run.patterns.items():
+        matched = check.matches(batch.columns[j])
+        if matched is None:
+            if check.name not in run.timed_out:
+                run.timed_out.add(check.name)
+                run.report.add(
+                    Finding(
+                        type="pattern-timeout",
+                        message=(
+                            f"field '{check.name}': pattern {check.pattern!r} needed more than "
+                            f"the time budget of Python's re; the data was not accepted. "
+                            f"Simplify the pattern (RE2 syntax runs in linear time)."
+                        ),
+                        field=check.name,
+                        note=check.pattern,
+                    )
                 )
-            )
-    for fk in schema.get("foreignKeys", []):
-        _foreign_key(fk, values, rows, report, lookups)
-    return values
-
-
-def _cell(table: Table, index: int, row: int) -> str:
-    return str(table.columns[index][row - 2].as_py())
-
-
-def _foreign_key(
-    fk: dict[str, Any],
-    values: dict[str, pa.Array],
-    rows: pa.Array,
-    report: Report,
-    lookups: Lookups | None,
-) -> None:
-    fields = _field_list(fk["fields"])
-    ref = fk["reference"]
-    ref_key = (ref["resource"], tuple(_field_list(ref["fields"])))
-    if lookups is None or ref_key not in lookups or not all(f in values for f in fields):
-        return
-    known = lookups[ref_key]
-    cols = [values[f] for f in fields]
-    any_present = cols[0].is_valid()
-    for col in cols[1:]:
-        any_present = pc.or_(any_present, col.is_valid())
-    candidates = any_present
-    if len(fields) == 1:
-        known_arr = pa.array([k[0] for k in known], pa.string())
-        candidates = pc.and_(candidates, pc.invert(pc.is_in(cols[0], value_set=known_arr)))
-    picked = pa.table({**{f: c for f, c in zip(fields, cols, strict=True)}, "_row": rows}).filter(
-        candidates
-    )
-    for rec in picked.to_pylist():
-        cells = tuple(rec[f] for f in fields)
-        if cells in known:
             continue
-        note = (
-            f'for "{", ".join(fields)}": values "{", ".join(str(c) for c in cells)}" '
-            f'not found in the lookup table "{ref_key[0]}" as "{", ".join(ref_key[1])}"'
+        ok = np.asarray(matched.to_numpy(zero_copy_only=False), dtype=bool)
+        out[j] = ~ok & ~checks[j].missing & present[j]
+    return out
+
+
+def _keys(
+    run: _Run,
+    batch: Batch,
+    checks: list[Any],
+    chosen: np.ndarray,
+    oracle_keys: dict[str, list[str | None]],
+) -> dict[str, pa.Array]:
+    out = {}
+    for name in run.key_names:
+        j = run.names.index(name)
+        c = checks[j]
+        values = c.keys.to_pylist() if c.keys is not None else [None] * batch.length
+        todo = [int(i) for i in np.nonzero(c.ok & ~c.missing)[0] if values[i] is None]
+        if todo:
+            cells = [batch.columns[j][i].as_py() for i in todo]
+            for i, key in zip(todo, _python_keys(run, j, cells), strict=True):
+                values[i] = key
+        for pos, i in enumerate(chosen):
+            values[int(i)] = oracle_keys[name][pos]
+        out[name] = arrow_array(values, pa.string())
+    return out
+
+
+def _python_keys(run: _Run, j: int, cells: list[str]) -> list[str | None]:
+    field_ = run.fields[j]
+    if field_.get("type") in ("integer", "number", "year", "boolean") or (
+        field_.get("type") == "date" and field_.get("format", "default") == "default"
+    ):
+        return [canonical(read_value(field_, c)[1]) for c in cells]
+    from . import oracle
+
+    return oracle.typed_keys(run.schema, field_["name"], cells)
+
+
+def _integrity(run: _Run) -> None:
+    report = run.report
+    issues: list[K.Issue] = []
+    for name in run.uniques:
+        if name in run.key_names:
+            issues += K.unique_issues(run.cols, name)
+    if run.pk and all(n in run.key_names for n in run.pk):
+        issues += K.primary_key_issues(run.cols, run.pk)
+    for fk in run.fks:
+        ref = fk["reference"]
+        resource = ref.get("resource") or ""
+        ref_fields = tuple(field_list(ref.get("fields")))
+        if not all(n in run.key_names for n in field_list(fk.get("fields"))):
+            continue
+        if resource in ("", run.dataset):
+            known = K.key_set(run.cols, list(ref_fields))
+        elif run.lookups is not None and (resource, ref_fields) in run.lookups:
+            known = run.lookups[(resource, ref_fields)]
+        else:
+            continue
+        issues += K.foreign_key_issues(run.cols, fk, known, resource or run.dataset)
+    for issue in issues:
+        number = run.names.index(issue.field) + 1 if issue.field in run.names else None
+        report.add(
+            integrity_finding(issue.type, issue.row, issue.note, field=issue.field, number=number)
         )
-        report.add(integrity_finding("foreign-key", rec["_row"], note, field=", ".join(fields)))
+
+
+def _own_lookups(run: _Run) -> Lookups:
+    out: Lookups = {}
+    for fields in [run.pk] + [[u] for u in run.uniques]:
+        if fields and all(f in run.key_names for f in fields):
+            out[(run.dataset, tuple(fields))] = K.key_set(run.cols, fields)
+    return out
+
+
+def _whole_file(run: _Run, path: Path, fmt: str | None, options: dict[str, Any]) -> None:
+    from . import oracle
+
+    check = oracle.check_file(path, run.schema, fmt, options)
+    for desc in check.errors:
+        _finding(run, desc)
+    run.report.rows = check.rows
+    run.report.engine = "frictionless"
+    if check.keys:
+        rows = len(check.row_numbers)
+        arrays = {
+            n: arrow_array(check.keys.get(n, [None] * rows), pa.string()) for n in run.key_names
+        }
+        run.cols.add(np.array(check.row_numbers, dtype=np.int64), arrays)
+        saved = run.uniques, run.pk, run.fks
+        # frictionless checked the rest itself
+        run.uniques = [n for n in run.uniques if n in check.own_unique]
+        run.pk = run.pk if check.own_pk else []
+        run.fks = [fk for fk in run.fks if fk["reference"].get("resource")]
+        _integrity(run)
+        run.uniques, run.pk, run.fks = saved
+
+
+def validate_file(
+    path: Path,
+    schema: dict[str, Any],
+    *,
+    dataset: str,
+    format: str | None = None,  # noqa: A002 - the Table Schema word
+    encoding: str | None = None,
+    lookups: Lookups | None = None,
+    cap: int = 100,
+    batch_rows: int = BATCH_ROWS,
+    pattern_seconds: float = BUDGET_SECONDS,
+    formula_cells: str = "warn",
+) -> Validation:
+    """Validate one table file, streaming; foreign keys against ``lookups`` and itself.
+
+    Args:
+        format: csv, tsv, xlsx, json, ... (default: the file's suffix).
+        lookups: key sets of referenced datasets (from their own validations).
+        cap: findings kept per error type (totals are always complete).
+        pattern_seconds: Python ``re`` time budget for patterns RE2 cannot take.
+        formula_cells: "warn" (default) reports cells a spreadsheet would run as formulas
+            as warnings; "fail" makes them errors (``formula-cell``).
+
+    Raises:
+        SchemaError: the schema is not a Table Schema frictionless would accept.
+    """
+    started = time.perf_counter()
+    check_schema(schema)
+    path = Path(path)
+    report = Report(dataset, str(path), rows=0, cap=cap)
+    run = _Run(
+        schema, report, dataset, lookups, Budget(pattern_seconds), formula_cells=formula_cells
+    )
+    fmt = (format or path.suffix.lstrip(".")).lower()
+    try:
+        if fmt not in CSV_FORMATS:
+            _whole_file(run, path, fmt, {"encoding": encoding})
+        else:
+            _csv(run, path, encoding, batch_rows)
+    finally:
+        run.budget.close()
+    run.report.sort()
+    run.report.seconds = time.perf_counter() - started
+    return Validation(run.report, _own_lookups(run))
+
+
+def _csv(run: _Run, path: Path, encoding: str | None, batch_rows: int) -> None:
+    try:
+        table = CsvTable(path, encoding=encoding, batch_rows=batch_rows)
+    except (TableReadError, OSError):
+        _whole_file(run, path, "csv", {"encoding": encoding})
+        return
+    with table:
+        if table.labels != run.names or table.header_row != 1:
+            _whole_file(run, path, "csv", {"encoding": encoding})
+            return
+        try:
+            for batch in table.batches():
+                _batch(run, table.labels, batch)
+                run.report.rows += batch.length
+        except TableReadError:
+            run.report = Report(run.report.dataset, run.report.file, 0, cap=run.report.cap)
+            run.cols = KeyColumns(run.key_names)
+            _whole_file(run, path, "csv", {"encoding": encoding})
+            return
+    _integrity(run)
 
 
 def validate_bytes(
     target: Target, schema: dict[str, Any], lookups: Lookups | None = None, cap: int = 100
-) -> tuple[Report, dict[str, pa.Array]]:
-    """Validate one CSV; return the report and the canonical key values (for lookups)."""
-    started = time.perf_counter()
-    report = Report(target.dataset, target.file, rows=0, cap=cap, engine="odp")
-    fields = schema.get("fields", [])
-    try:
-        table = read_table(target.data)
-    except SourceProblem:
-        table = None
-    if table is None or table.labels != [f["name"] for f in fields]:
-        _only_frictionless(target, schema, report)
-        report.seconds = time.perf_counter() - started
-        report.sort()
-        return report, {}
-    report.rows = table.n_rows
-    suspects = _suspect_rows(table, fields, schema.get("missingValues", [""]))
-    _detail(table, suspects, schema, report)
-    values = _integrity(table, schema, report, suspects, lookups)
-    report.sort()
-    report.seconds = time.perf_counter() - started
-    return report, values
+) -> Validation:
+    """Validate CSV bytes (written to a temporary file first)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(target.file).stem + ".csv")
+        path.write_bytes(target.data)
+        result = validate_file(path, schema, dataset=target.dataset, lookups=lookups, cap=cap)
+    result.report.file = target.file
+    return result

@@ -1,139 +1,409 @@
-"""Vectorised checks that clear cells frictionless would certainly accept.
+"""Vectorised checks that clear cells frictionless 5.21 would certainly accept.
 
-Every check here is conservative: it may only answer "certainly valid" for a
-cell that frictionless 5.21 also accepts. Anything else is "suspect", and
-frictionless itself decides on the rows holding suspect cells. So this module
-decides speed, never findings.
+Every check is conservative: it answers "certainly valid" only for cells in a
+syntactic subset that frictionless provably accepts (shape by RE2 regex,
+calendar and ranges by component arithmetic, never by a lenient parser).
+Anything else is a suspect cell, and frictionless decides on its row. So this
+module decides speed, never findings. Alongside, it gives each cleared cell
+the comparable key of its typed value (see :mod:`.values`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..gather.tables import arrow_array
+from .values import canonical, read_value
+
 INT_RE = r"^[+-]?[0-9]{1,18}$"
-# Decimal() accepts all of these; more than 15 significant digits stay suspect so that
-# float comparisons with minimum/maximum cannot differ from Decimal ones.
-NUMBER_RE = r"^[+-]?([0-9]{1,15}(\.[0-9]{0,15})?|\.[0-9]{1,15})$"
-DATE_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+BARE_INT_RE = r"^[^-0-9]*(?P<n>-?[0-9]{1,18})[^0-9]*$"
+NUM_RE = r"^[+-]?([0-9]*)\.?([0-9]*)([eE][+-]?[0-9]{1,2})?$"
+PLAIN_NUM_RE = r"^(?P<sign>[+-]?)(?P<whole>[0-9]*)(?:\.(?P<frac>[0-9]*))?$"
+DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+TZ = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
+CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+DATETIME_RE = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T{CLOCK}{TZ}$"
+TIME_RE = rf"^{CLOCK}{TZ}$"
 YEAR_RE = r"^[0-9]{4}$"
+YEARMONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+DURATION_RE = (
+    r"^P([0-9]{1,9}Y)?([0-9]{1,9}M)?([0-9]{1,9}D)?(T([0-9]{1,9}H)?([0-9]{1,9}M)?([0-9]{1,9}S)?)?$"
+)
+COORD = r"-?[0-9]{1,3}(\.[0-9]{1,10})?"
+GEOPOINT_RE = {
+    "default": rf"^{COORD}, ?{COORD}$",
+    "array": rf"^\[{COORD}, ?{COORD}\]$",
+    "object": rf'^\{{"lon": ?{COORD}, ?"lat": ?{COORD}\}}$',
+}
+GEOJSON_POINT_RE = rf'^\{{"type": ?"Point", ?"coordinates": ?\[{COORD}, ?{COORD}\]\}}$'
+STRING_RE = {
+    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "email": r"^[a-z0-9]{1,20}([._-][a-z0-9]{1,20}){0,2}@[a-z0-9]{1,20}(-[a-z0-9]{1,20})?"
+    r"(\.[a-z0-9]{1,20}(-[a-z0-9]{1,20})?){0,3}\.[a-z]{2,6}$",
+    "uri": r"^https?://[a-z0-9]{1,20}(\.[a-z0-9]{1,20}){0,4}(:[0-9]{2,5})?"
+    r"(/[A-Za-z0-9._~-]{0,40}){0,8}(\?[A-Za-z0-9._~=&-]{0,40})?$",
+    "binary": r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+}
+STRFTIME = {"%Y": r"(?P<Y>[0-9]{4})", "%m": r"(?P<m>[0-9]{2})", "%d": r"(?P<d>[0-9]{2})",
+            "%H": r"(?P<H>[0-9]{2})", "%M": r"(?P<M>[0-9]{2})", "%S": r"(?P<S>[0-9]{2})"}  # fmt: skip  # noqa: E501
+BOUNDS = {
+    "minimum": pc.greater_equal,
+    "maximum": pc.less_equal,
+    "exclusiveMinimum": pc.greater,
+    "exclusiveMaximum": pc.less,
+}
+DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
-NUMERIC_CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+@dataclass
+class Column:
+    """What the fast path knows about one column of a batch."""
+
+    ok: np.ndarray
+    """Certainly valid (type, constraints other than pattern and unique; missing allowed)."""
+    missing: np.ndarray
+    keys: pa.Array | None = None
+    """Comparable key of each cleared, present cell (null where unknown or missing)."""
 
 
-def _all(arr: pa.Array, value: bool) -> pa.Array:
-    return pa.array(np.full(len(arr), value, dtype=bool))
+@dataclass
+class Typed:
+    ok: np.ndarray
+    values: pa.Array | None = None  # for minimum/maximum
+    keys: pa.Array | None = None  # canonical strings
 
 
-def _valid_dates(arr: pa.Array) -> pa.Array:
-    shaped = pc.match_substring_regex(arr, DATE_RE)
-    # Calendar check (no 2021-02-30); year 0 is out of range for Python.
-    parsed = pc.strptime(
-        pc.if_else(shaped, arr, "1970-01-01"), format="%Y-%m-%d", unit="s", error_is_null=True
+def _np(arr: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _match(arr: pa.Array, pattern: str) -> np.ndarray:
+    return _np(pc.match_substring_regex(arr, pattern))
+
+
+def _prefixed(prefix: str, arr: pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise(pa.scalar(prefix), pc.cast(arr, pa.string()), "")
+
+
+def _calendar_ok(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Real calendar dates only: 2021-02-29, 2020-04-31 and year 0 are not."""
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    good_month = (month >= 1) & (month <= 12)
+    dim = DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    out: np.ndarray = good_month & (day >= 1) & (day <= dim) & (year >= 1)
+    return out
+
+
+def _ints(arr: pa.Array, start: int, stop: int, ok: np.ndarray) -> np.ndarray:
+    part = pc.utf8_slice_codeunits(arr, start, stop)
+    safe = pc.if_else(pa.array(ok), part, "0")
+    return np.asarray(pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False))
+
+
+def _date_ok(arr: pa.Array, shaped: np.ndarray) -> np.ndarray:
+    year, month, day = _ints(arr, 0, 4, shaped), _ints(arr, 5, 7, shaped), _ints(arr, 8, 10, shaped)
+    out: np.ndarray = shaped & _calendar_ok(year, month, day)
+    return out
+
+
+def _integer(field: dict[str, Any], arr: pa.Array) -> Typed:
+    if field.get("bareNumber", True) is False:
+        ok = _match(arr, BARE_INT_RE) & _np(pc.string_is_ascii(arr))
+        digits = pc.extract_regex(pc.if_else(pa.array(ok), arr, "0"), BARE_INT_RE).field(0)
+    else:
+        ok = _match(arr, INT_RE)
+        digits = pc.utf8_ltrim(pc.if_else(pa.array(ok), arr, "0"), "+")
+    values = pc.cast(digits, pa.int64())
+    return Typed(ok, values, _prefixed("n:", values))
+
+
+def _number_text(arr: pa.Array, field: dict[str, Any]) -> tuple[np.ndarray, pa.Array]:
+    """Apply frictionless's groupChar/decimalChar/bareNumber processing (ASCII cells only)."""
+    ok = np.ones(len(arr), dtype=bool)
+    if {"groupChar", "decimalChar", "bareNumber"} & set(field):
+        ok &= _np(pc.string_is_ascii(arr))
+        if field.get("bareNumber", True) is False:
+            bare = r"^[^-0-9]*(?P<n>-?[0-9][0-9.,' ]*[0-9]|-?[0-9])[^0-9]*$"
+            ok &= _match(arr, bare)
+            arr = pc.extract_regex(pc.if_else(pa.array(ok), arr, "0"), bare).field(0)
+        group, decimal = field.get("groupChar", ""), field.get("decimalChar", ".")
+        if group:
+            arr = pc.replace_substring(arr, group, "")
+        if decimal != ".":
+            ok &= ~_np(pc.match_substring(arr, "."))
+            arr = pc.replace_substring(arr, decimal, ".")
+    return ok, arr
+
+
+def _number(field: dict[str, Any], arr: pa.Array) -> Typed:
+    ok, text = _number_text(arr, field)
+    shaped = _match(text, NUM_RE) & _match(text, "[0-9]")
+    mantissa = pc.utf8_length(pc.replace_substring_regex(text, r"[eE].*$|[^0-9]", ""))
+    ok &= shaped & _np(pc.less_equal(mantissa, 15))
+    safe = pc.if_else(pa.array(ok), text, "0")
+    values = pc.cast(safe, pa.float64())
+    if field.get("floatNumber"):
+        return Typed(ok, values, None)
+    plain = ok & ~_match(safe, "[eE]")
+    parts = pc.extract_regex(pc.if_else(pa.array(plain), safe, "0"), PLAIN_NUM_RE)
+    sign = parts.field(0)
+    whole = pc.utf8_ltrim(parts.field(1), "0")
+    frac = pc.utf8_rtrim(pc.fill_null(parts.field(2), ""), "0")
+    whole = pc.if_else(pc.equal(pc.utf8_length(whole), 0), "0", whole)
+    zero = pc.and_(pc.equal(whole, "0"), pc.equal(pc.utf8_length(frac), 0))
+    body = pc.if_else(
+        pc.equal(pc.utf8_length(frac), 0),
+        whole,
+        pc.binary_join_element_wise(whole, frac, "."),
     )
-    return pc.and_(pc.and_(shaped, pc.is_valid(parsed)), pc.invert(pc.starts_with(arr, "0000")))
+    negative = pc.and_(pc.equal(sign, "-"), pc.invert(zero))
+    text_key = pc.if_else(
+        negative, pc.binary_join_element_wise("n:-", body, ""), _prefixed("n:", body)
+    )
+    keys = pc.if_else(pa.array(plain), text_key, pa.scalar(None, pa.string()))
+    return Typed(ok, values, keys)
 
 
-def _typed(field: dict[str, Any], arr: pa.Array) -> tuple[pa.Array, pa.Array | None]:
-    """Return (certainly valid type, comparable values or None)."""
-    ftype = field.get("type", "any")
+def _boolean(field: dict[str, Any], arr: pa.Array) -> Typed:
+    trues = arrow_array(field.get("trueValues", ["true", "True", "TRUE", "1"]), pa.string())
+    falses = arrow_array(field.get("falseValues", ["false", "False", "FALSE", "0"]), pa.string())
+    is_true = pc.is_in(arr, value_set=trues)
+    ok = _np(is_true) | _np(pc.is_in(arr, value_set=falses))
+    return Typed(ok, None, pc.if_else(is_true, "n:1", "n:0"))
+
+
+def _string(field: dict[str, Any], arr: pa.Array) -> Typed:
     fmt = field.get("format", "default")
-    plain = not any(
-        k in field
-        for k in (
-            "bareNumber",
-            "groupChar",
-            "decimalChar",
-            "floatNumber",
-            "trueValues",
-            "falseValues",
-        )
-    )
-    if ftype in ("string", "any") and fmt == "default":
-        return _all(arr, True), arr
-    if ftype == "integer" and plain:
-        ok = pc.match_substring_regex(arr, INT_RE)
-        return ok, pc.cast(pc.if_else(ok, arr, "0"), pa.int64())
-    if ftype == "number" and plain:
-        ok = pc.match_substring_regex(arr, NUMBER_RE)
-        return ok, pc.cast(pc.if_else(ok, arr, "0"), pa.float64())
-    if ftype == "date" and fmt == "default":
-        return _valid_dates(arr), arr
-    if ftype == "year":
-        ok = pc.match_substring_regex(arr, YEAR_RE)
-        return ok, pc.cast(pc.if_else(ok, arr, "0"), pa.int64())
-    if ftype == "boolean":
-        values = field.get("trueValues", ["true", "True", "TRUE", "1"]) + field.get(
-            "falseValues", ["false", "False", "FALSE", "0"]
-        )
-        return pc.is_in(arr, value_set=pa.array(values, pa.string())), None
-    return _all(arr, False), None  # other types: frictionless decides every cell
+    if field.get("type") == "any" or fmt == "default":
+        ok = np.ones(len(arr), dtype=bool)
+    elif fmt in STRING_RE:
+        ok = _match(arr, STRING_RE[fmt])
+        if fmt == "binary":
+            ok &= _np(pc.equal(pc.bit_wise_and(pc.utf8_length(arr), 3), 0))
+    else:
+        ok = np.zeros(len(arr), dtype=bool)
+    return Typed(ok, None, _prefixed("s:", arr))
 
 
-def _bound(field: dict[str, Any], value: Any) -> Any:
-    if field.get("type") in ("integer", "year"):
-        return (
-            int(value)
-            if isinstance(value, (int, str)) and str(value).lstrip("+-").isdigit()
-            else None
-        )
-    if field.get("type") == "number":
-        try:
-            return float(value)
-        except (TypeError, ValueError):
+def _strftime_regex(fmt: str) -> tuple[str, list[str]] | None:
+    """A regex for a strftime format of fixed-width numeric directives and plain literals."""
+    out, i = "^", 0
+    order: list[str] = []
+    while i < len(fmt):
+        if fmt[i] == "%":
+            code = fmt[i : i + 2]
+            if code not in STRFTIME or code in order:
+                return None
+            out, order, i = out + STRFTIME[code], order + [code], i + 2
+        elif fmt[i].isspace() or not fmt[i].isascii():
             return None
-    if field.get("type") == "date" and isinstance(value, str):
-        return value if len(value) == 10 else None
-    return None
-
-
-def _constraint_ok(field: dict[str, Any], arr: pa.Array, values: pa.Array | None) -> pa.Array:
-    ok = _all(arr, True)
-    constraints = field.get("constraints", {})
-    ftype = field.get("type")
-    ops: dict[str, Callable[[pa.Array, Any], pa.Array]] = {
-        "minimum": pc.greater_equal,
-        "maximum": pc.less_equal,
-        "exclusiveMinimum": pc.greater,
-        "exclusiveMaximum": pc.less,
-    }
-    for name, limit in constraints.items():
-        if name in ("required", "unique"):
-            continue
-        if name == "enum" and ftype == "string":
-            ok = pc.and_(
-                ok, pc.is_in(arr, value_set=pa.array([str(v) for v in limit], pa.string()))
-            )
-        elif name == "pattern" and ftype == "string":
-            try:
-                ok = pc.and_(ok, pc.match_substring_regex(arr, f"^(?:{limit})$"))
-            except pa.ArrowInvalid:  # not expressible in RE2: leave it to frictionless
-                return _all(arr, False)
-        elif name in ("minLength", "maxLength") and ftype == "string":
-            length = pc.utf8_length(arr)
-            cmp = pc.greater_equal if name == "minLength" else pc.less_equal
-            ok = pc.and_(ok, cmp(length, int(limit)))
-        elif name in NUMERIC_CONSTRAINTS and values is not None:
-            bound = _bound(field, limit)
-            if bound is None:
-                return _all(arr, False)
-            ok = pc.and_(ok, ops[name](values, bound))
         else:
-            return _all(arr, False)  # any other constraint: frictionless decides
+            out, i = out + re.escape(fmt[i]), i + 1
+    return out + "$", order
+
+
+def _components(
+    arr: pa.Array, regex: str, order: list[str], ok: np.ndarray
+) -> dict[str, np.ndarray]:
+    parts = pc.extract_regex(pc.if_else(pa.array(ok), arr, pa.scalar(None, pa.string())), regex)
+    out = {}
+    for code in order:
+        col = pc.if_else(pa.array(ok), parts.field(code[1]), "0")
+        out[code] = np.asarray(pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False))
+    return out
+
+
+def _temporal(field: dict[str, Any], arr: pa.Array) -> Typed:
+    ftype, fmt = field["type"], field.get("format", "default")
+    if fmt in ("default", "any"):
+        if ftype == "date":
+            ok = _date_ok(arr, _match(arr, DATE_RE))
+            return Typed(ok, arr, _prefixed("d:", arr))
+        if ftype == "datetime":
+            return Typed(_date_ok(arr, _match(arr, DATETIME_RE)))
+        return Typed(_match(arr, TIME_RE))
+    found = _strftime_regex(fmt)
+    if found is None:
+        return Typed(np.zeros(len(arr), dtype=bool))
+    regex, order = found
+    ok = _match(arr, regex)
+    c = _components(arr, regex, order, ok)
+    n = len(arr)
+    year = c.get("%Y", np.full(n, 1900))
+    month = c.get("%m", np.ones(n, dtype=np.int64))
+    day = c.get("%d", np.ones(n, dtype=np.int64))
+    ok &= _calendar_ok(year, month, day)
+    ok &= (c.get("%H", np.zeros(n)) <= 23) & (c.get("%M", np.zeros(n)) <= 59)
+    ok &= c.get("%S", np.zeros(n)) <= 61  # strptime accepts leap seconds 60 and 61
+    return Typed(ok)
+
+
+def _json_cells(field: dict[str, Any], arr: pa.Array) -> Typed:
+    want = dict if field["type"] == "object" else list
+    ok = np.zeros(len(arr), dtype=bool)
+    lengths = np.zeros(len(arr), dtype=np.int64)
+    for i, cell in enumerate(arr.to_pylist()):
+        try:
+            value = json.loads(cell)
+        except ValueError:
+            continue
+        if isinstance(value, want):
+            ok[i], lengths[i] = True, len(value)
+    return Typed(ok, pa.array(lengths), None)
+
+
+def _typed(field: dict[str, Any], arr: pa.Array) -> Typed:
+    ftype = field.get("type", "any")
+    if ftype == "integer":
+        return _integer(field, arr)
+    if ftype == "number":
+        return _number(field, arr)
+    if ftype == "boolean":
+        return _boolean(field, arr)
+    if ftype in ("string", "any"):
+        return _string(field, arr)
+    if ftype in ("date", "datetime", "time"):
+        return _temporal(field, arr)
+    if ftype == "year":
+        ok = _match(arr, YEAR_RE)
+        values = pc.cast(pc.if_else(pa.array(ok), arr, "0"), pa.int64())
+        return Typed(ok, values, _prefixed("n:", values))
+    if ftype == "yearmonth":
+        return Typed(_match(arr, YEARMONTH_RE))
+    if ftype == "duration":
+        return Typed(_match(arr, DURATION_RE) & ~_np(pc.equal(arr, "P")))
+    if ftype == "geopoint":
+        return _geopoint(field, arr)
+    if ftype == "geojson" and field.get("format", "default") == "default":
+        shaped = _match(arr, GEOJSON_POINT_RE)
+        return Typed(shaped & _coords_ok(pc.if_else(pa.array(shaped), arr, "0,0")))
+    if ftype in ("object", "array"):
+        return _json_cells(field, arr)
+    return Typed(np.zeros(len(arr), dtype=bool))
+
+
+def _coords_ok(arr: pa.Array) -> np.ndarray:
+    """Longitude within ±180 and latitude within ±90 for the two numbers of each cell."""
+    found = pc.extract_regex(
+        pc.fill_null(arr, ""),
+        r"(?P<lon>-?[0-9]+(?:\.[0-9]+)?)[^0-9-]+(?P<lat>-?[0-9]+(?:\.[0-9]+)?)",
+    )
+    ok = np.ones(len(arr), dtype=bool)
+    for name, limit in (("lon", 180.0), ("lat", 90.0)):
+        part = pc.if_else(pc.is_valid(found), found.field(name), "1000")
+        text = pc.if_else(pc.equal(part, ""), "1000", part)
+        value = np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False))
+        ok &= np.abs(value) <= limit
     return ok
 
 
-def certainly_valid(
-    field: dict[str, Any], arr: pa.Array, missing_values: list[str]
-) -> tuple[pa.Array, pa.Array]:
-    """Return (cells certainly valid, cells that are missing values) for one column."""
-    missing = pc.is_in(arr, value_set=pa.array(missing_values, pa.string()))
-    type_ok, values = _typed(field, arr)
-    ok = pc.and_(type_ok, _constraint_ok(field, arr, values))
+def _geopoint(field: dict[str, Any], arr: pa.Array) -> Typed:
+    regex = GEOPOINT_RE.get(field.get("format", "default"))
+    if regex is None:
+        return Typed(np.zeros(len(arr), dtype=bool))
+    ok = _match(arr, regex)
+    return Typed(ok & _coords_ok(pc.if_else(pa.array(ok), arr, "0,0")))
+
+
+def _enum_keys(field: dict[str, Any], enum: list[Any]) -> pa.Array | None:
+    keys = []
+    for entry in enum:
+        known, value = read_value(field, entry)
+        if not known:
+            return None
+        if value is not None:
+            keys.append(canonical(value))
+    return arrow_array(keys, pa.string())
+
+
+def _constraints(field: dict[str, Any], arr: pa.Array, typed: Typed) -> np.ndarray:
+    ok = typed.ok.copy()
+    ftype = field.get("type", "any")
+    for name, limit in field.get("constraints", {}).items():
+        if name in ("required", "unique", "pattern"):
+            continue
+        if name == "enum":
+            allowed = _enum_keys(field, limit)
+            if allowed is None or typed.keys is None:
+                return np.zeros(len(arr), dtype=bool)
+            ok &= _np(pc.is_in(typed.keys, value_set=allowed))
+        elif name in ("minLength", "maxLength"):
+            if ftype == "string":
+                length = pc.utf8_length(arr)
+            elif ftype in ("object", "array") and typed.values is not None:
+                length = typed.values
+            else:
+                return np.zeros(len(arr), dtype=bool)
+            cmp = pc.greater_equal if name == "minLength" else pc.less_equal
+            ok &= _np(cmp(length, int(limit)))
+        elif name in BOUNDS:
+            bound = _bound(field, limit)
+            if bound is None or typed.values is None:
+                return np.zeros(len(arr), dtype=bool)
+            ok &= _np(BOUNDS[name](typed.values, bound))
+        else:
+            return np.zeros(len(arr), dtype=bool)
+    return ok
+
+
+def _bound(field: dict[str, Any], limit: Any) -> Any:
+    """A bound comparable with the fast path's values, or None (then frictionless decides)."""
+    ftype = field.get("type")
+    known, value = read_value(field, limit)
+    if not known or value is None:
+        return None
+    if ftype in ("integer", "year"):
+        return pa.scalar(value, pa.int64()) if abs(value) < 2**62 else None
+    if ftype == "number":
+        exact = Decimal(value) if not isinstance(value, float) else None
+        if field.get("floatNumber") and isinstance(value, float):
+            return pa.scalar(value, pa.float64())
+        if (
+            exact is not None
+            and exact.is_finite()
+            and len(exact.normalize().as_tuple().digits) <= 15
+        ):
+            return pa.scalar(float(exact), pa.float64())
+        return None
+    if ftype == "date" and field.get("format", "default") in ("default", "any"):
+        return pa.scalar(value.isoformat(), pa.string())
+    return None
+
+
+# A spreadsheet runs "=..." and "@..." as formulas, and "+..." / "-..." unless a number follows.
+FORMULA_START = r"^(?:[=@].|[+\-]\S)"
+_NUM = r"(?:\d[\d.,\s]*|[.,]\d[\d.,\s]*)(?:[eE][+\-]?\d+)?%?"
+# A signed number, or signed numbers in a list ("-51.9,-19.4": a geopoint), is no formula.
+SIGNED_NUMBER = rf"^[+\-]\s*{_NUM}(?:\s*[,;]\s*[+\-]?\s*{_NUM})*$"
+
+
+def formula_cells(arr: pa.Array) -> np.ndarray:
+    """Which cells a spreadsheet opening the CSV would run as formulas."""
+    start = _np(pc.match_substring_regex(arr, FORMULA_START))
+    if not start.any():
+        return start
+    found: np.ndarray = start & ~_np(pc.match_substring_regex(arr, SIGNED_NUMBER))
+    return found
+
+
+def check_column(
+    field: dict[str, Any], arr: pa.Array, missing_values: list[str], want_keys: bool = False
+) -> Column:
+    """Which cells of one column frictionless would certainly accept, and their keys."""
+    missing = _np(pc.is_in(arr, value_set=arrow_array(missing_values, pa.string())))
+    typed = _typed(field, arr)
+    ok = _constraints(field, arr, typed)
     required = bool(field.get("constraints", {}).get("required"))
-    ok = pc.if_else(missing, not required, ok)
-    return pc.fill_null(ok, False), missing
+    ok = np.where(missing, not required, ok)
+    keys = None
+    if want_keys and typed.keys is not None:
+        keys = pc.if_else(pa.array(ok & ~missing), typed.keys, pa.scalar(None, pa.string()))
+    return Column(ok, missing, keys)

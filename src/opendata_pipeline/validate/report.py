@@ -60,6 +60,9 @@ class Report:
     cap: int = DEFAULT_CAP
     engine: str = "odp"
     seconds: float = 0.0
+    warnings: list[Finding] = field(default_factory=list)
+    """Cells a spreadsheet would run as formulas: reported, not errors (capped)."""
+    warnings_total: int = 0
 
     @property
     def valid(self) -> bool:
@@ -69,6 +72,11 @@ class Report:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    def warn(self, finding: Finding) -> None:
+        self.warnings_total += 1
+        if self.warnings_total <= self.cap:
+            self.warnings.append(finding)
+
     def add(self, finding: Finding) -> None:
         self.counts[finding.type] += 1
         if self.counts[finding.type] <= self.cap:
@@ -76,6 +84,7 @@ class Report:
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: (f.row or 0, f.field_number or 0, f.type))
+        self.warnings.sort(key=lambda f: (f.row or 0, f.field_number or 0))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +99,10 @@ class Report:
             "errors": [
                 {k: v for k, v in asdict(f).items() if v not in (None, "")} for f in self.findings
             ],
+            "warnings_total": self.warnings_total,
+            "warnings": [
+                {k: v for k, v in asdict(f).items() if v not in (None, "")} for f in self.warnings
+            ],
         }
 
     def to_json(self) -> str:
@@ -99,7 +112,7 @@ class Report:
         """A short summary: verdict, counts per type, the first errors."""
         head = f"## Validation of `{self.dataset}` ({self.file})\n\n"
         if self.valid:
-            return head + f"**Valid**: {self.rows:,} rows, no errors.\n"
+            return head + f"**Valid**: {self.rows:,} rows, no errors.\n" + self._warnings_md()
         lines = [
             head + f"**Invalid**: {self.total:,} error(s) in {self.rows:,} rows. "
             "Not publishable until fixed.\n",
@@ -114,4 +127,14 @@ class Report:
         shown = min(limit, len(self.findings))
         if self.total > shown:
             lines.append(f"\n{self.total - shown:,} more error(s) in the JSON report.")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n" + self._warnings_md()
+
+    def _warnings_md(self) -> str:
+        if not self.warnings_total:
+            return ""
+        first = self.warnings[0].message if self.warnings else ""
+        return (
+            f"\n**Warning**: {self.warnings_total:,} cell(s) start like a spreadsheet formula "
+            f"(`=`, `+`, `-`, `@`); a spreadsheet opening the CSV would run them. "
+            f"First: {first}\n"
+        )

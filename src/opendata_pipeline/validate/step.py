@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..catalogue import DatasetSpec, foreign_key_targets, publish_order
 from ..errors import OdpError, TerminalError
-from ..gather.core import GatherContext, GatherResult, gather_dataset
-from .engine import Lookups, Target, validate_bytes
-from .lookups import lookups_for
+
+if TYPE_CHECKING:  # gathering needs pandas; validating a file does not
+    from ..gather.core import GatherContext, GatherResult
+from .engine import Target, Validation, validate_bytes, validate_file
+from .keys import Lookups
 from .report import Report
 
 
@@ -45,11 +48,21 @@ def validate_data(
     spec: DatasetSpec, data: bytes, lookups: Lookups | None = None, cap: int = 100
 ) -> tuple[Report, Lookups]:
     """Validate a dataset's CSV bytes; return the report and the table's own key values."""
-    schema = spec.table_schema()
-    report, values = validate_bytes(
-        Target(spec.slug, f"{spec.slug}.csv", data), schema, lookups or {}, cap
+    result = validate_bytes(
+        Target(spec.slug, f"{spec.slug}.csv", data), spec.table_schema(), lookups or {}, cap
     )
-    return report, lookups_for(spec.slug, schema, values)
+    return result.report, result.lookups
+
+
+def validate_staged(
+    spec: DatasetSpec, path: Path, lookups: Lookups | None = None, cap: int = 100
+) -> Validation:
+    """Validate a dataset's staged CSV file, streaming; foreign keys against ``lookups``."""
+    result = validate_file(
+        path, spec.table_schema(), dataset=spec.slug, format="csv", lookups=lookups or {}, cap=cap
+    )
+    result.report.file = f"{spec.slug}.csv"
+    return result
 
 
 def validate_gathered(
@@ -82,6 +95,8 @@ def validate_each(
     Yields each slug with its result, or with the error that stopped its gathering
     or validation; the following datasets are still processed.
     """
+    from ..gather.core import gather_dataset
+
     lookups: Lookups = {}
     for slug in needed_for(catalogue, slugs):
         try:
@@ -108,6 +123,5 @@ def validate_datasets(
 
 
 def validate_path(path: Path, schema: dict[str, object], cap: int = 100) -> Report:
-    """Validate a CSV file on its own (foreign keys to other tables are not checked)."""
-    report, _ = validate_bytes(Target(path.stem, str(path), path.read_bytes()), schema, {}, cap)
-    return report
+    """Validate a table file on its own (foreign keys to other tables are not checked)."""
+    return validate_file(path, schema, dataset=path.stem, cap=cap).report

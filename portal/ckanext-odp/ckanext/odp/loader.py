@@ -1,10 +1,11 @@
 """Load a CSV into a DataStore table with COPY and swap it in atomically.
 
 The new table is built under a hidden name (leading underscore, so CKAN's
-``_table_metadata`` view ignores it) in the same transaction that drops the
-old table and renames the new one into place. Readers keep querying the old
-table until the commit and then see the complete new one; a failure at any
-point rolls everything back.
+``_table_metadata`` view ignores it), either in the same transaction that drops
+the old table and renames the new one into place, or ahead of time (``stage``,
+committed but hidden) so that the swap alone follows the version's metadata
+commit. Readers keep querying the old table until the swap commits and then
+see the complete new one; a failure at any point rolls everything back.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import uuid
 from typing import IO, Any
 
 TYPES = {
@@ -86,12 +86,161 @@ def _column_comment(field: dict[str, Any]) -> str:
     return " " + json.dumps({"_info": info}, ensure_ascii=False, separators=(",", ":"))
 
 
+def stage_name(table: str, token: str) -> str:
+    """The hidden table a load of ``token`` into ``table`` is built in before the swap."""
+    return f"{STAGE_PREFIX}{_short(table)}_{_short(token)}"
+
+
+STAGE_PREFIX = "_odp_s_"
+
+
+def _short(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _exists(cur: Any, table: str) -> bool:
+    cur.execute("SELECT to_regclass(%s) IS NOT NULL", (ident(table),))
+    return bool(cur.fetchone()[0])
+
+
+def build(
+    cur: Any,
+    stage: str,
+    fields: list[dict[str, Any]],
+    primary_key: list[str],
+    source: IO[bytes],
+    record: dict[str, Any],
+    fts_lang: str,
+    fts_method: str,
+    full_text_max_rows: int,
+) -> dict[str, Any]:
+    """COPY ``source`` into the new hidden table ``stage``; return its load record."""
+    check_fields(fields, primary_key)
+    columns = ", ".join(ident(f["id"]) for f in fields)
+    cur.execute(f"DROP TABLE IF EXISTS {ident(stage)} CASCADE")
+    cur.execute(
+        f"CREATE TABLE {ident(stage)} (_id serial PRIMARY KEY, _full_text tsvector, "
+        + ", ".join(f"{ident(f['id'])} {f['type']}" for f in fields)
+        + ")"
+    )
+    cur.copy_expert(
+        f"COPY {ident(stage)} ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true)", source
+    )
+    rows = cur.rowcount
+    if primary_key:
+        key = ", ".join(ident(k) for k in primary_key)
+        cur.execute(f"CREATE UNIQUE INDEX {ident(stage + '_key')} ON {ident(stage)} ({key})")
+        # A constraint (not only an index) is what datastore_info reports as uniquekey.
+        cur.execute(
+            f"ALTER TABLE {ident(stage)} ADD CONSTRAINT {ident(stage + '_key')} "
+            f"UNIQUE USING INDEX {ident(stage + '_key')}"
+        )
+    full_text = rows <= full_text_max_rows
+    if full_text:
+        text = " || ' ' || ".join(f"coalesce({ident(f['id'])}::text, '')" for f in fields)
+        cur.execute(
+            f"UPDATE {ident(stage)} SET _full_text = to_tsvector({literal(fts_lang)}, {text})"
+        )
+        cur.execute(
+            f"CREATE INDEX {ident(stage + '_fts')} ON {ident(stage)} "
+            f"USING {fts_method} (_full_text)"
+        )
+    for f in fields:
+        column = f"{ident(stage)}.{ident(f['id'])}"
+        cur.execute(f"COMMENT ON COLUMN {column} IS {literal(_column_comment(f))}")
+    done = dict(record, rows=rows, full_text=full_text, primary_key=primary_key)
+    cur.execute(f"COMMENT ON TABLE {ident(stage)} IS {literal(json.dumps({'odp': done}))}")
+    return done
+
+
+def swap(cur: Any, stage: str, table: str) -> dict[str, Any]:
+    """Put the hidden table ``stage`` in place of ``table`` (in the caller's transaction).
+
+    Other hidden tables staged for ``table`` are dropped: they belong to loads that
+    were superseded or interrupted.
+    """
+    done = table_status(cur, stage)
+    done.pop("exists", None)
+    primary_key, full_text = done.get("primary_key") or [], done.get("full_text")
+    # The swap: readers wait on this lock for the few statements below, never see a gap.
+    cur.execute(f"DROP TABLE IF EXISTS {ident(table)} CASCADE")
+    cur.execute(f"ALTER TABLE {ident(stage)} RENAME TO {ident(table)}")
+    cur.execute(f"ALTER SEQUENCE {ident(stage + '__id_seq')} RENAME TO {ident(table + '__id_seq')}")
+    cur.execute(f"ALTER INDEX {ident(stage + '_pkey')} RENAME TO {ident(table + '_pkey')}")
+    if primary_key:
+        key_expr = ", ".join(ident(k) for k in primary_key)
+        final = ident(index_name(table, key_expr))
+        cur.execute(f"ALTER INDEX {ident(stage + '_key')} RENAME TO {final}")
+    if full_text:
+        cur.execute(
+            f"ALTER INDEX {ident(stage + '_fts')} "
+            f"RENAME TO {ident(index_name(table, ident('_full_text')))}"
+        )
+    # CKAN 2.12 caches row counts per table; the cached one belongs to the old table.
+    cur.execute("SELECT to_regclass('_table_stats') IS NOT NULL")
+    if cur.fetchone()[0]:
+        cur.execute("DELETE FROM _table_stats WHERE resource_id = %s", (table,))
+    # Keep CKAN's trigger so later datastore_upsert calls fill _full_text.
+    cur.execute(
+        f"CREATE TRIGGER zfulltext BEFORE INSERT OR UPDATE ON {ident(table)} "
+        "FOR EACH ROW EXECUTE PROCEDURE populate_full_text_trigger()"
+    )
+    cur.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname LIKE %s",
+        (f"{STAGE_PREFIX}{_short(table)}\\_%",),
+    )
+    for (left,) in cur.fetchall():
+        cur.execute(f"DROP TABLE IF EXISTS {ident(left)} CASCADE")
+    return done
+
+
+def lock(cur: Any, table: str) -> None:
+    """Serialise swaps into ``table`` until the transaction ends."""
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ("odp:" + table,))
+
+
+def stage(
+    connection: Any,
+    table: str,
+    token: str,
+    fields: list[dict[str, Any]],
+    primary_key: list[str],
+    source: IO[bytes],
+    record: dict[str, Any],
+    fts_lang: str,
+    fts_method: str,
+    full_text_max_rows: int,
+) -> dict[str, Any]:
+    """Build the table for a later swap (``swap_staged``) and commit it, hidden."""
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        done = build(
+            cur,
+            stage_name(table, token),
+            fields,
+            primary_key,
+            source,
+            record,
+            fts_lang,
+            fts_method,
+            full_text_max_rows,
+        )
+    connection.commit()
+    return dict(done, seconds=round(time.perf_counter() - started, 3))
+
+
+def staged(cur: Any, table: str, token: str) -> bool:
+    """A hidden table for this load is built and waits for its swap."""
+    return _exists(cur, stage_name(table, token))
+
+
 def load(
     connection: Any,
     table: str,
     fields: list[dict[str, Any]],
     primary_key: list[str],
-    source: IO[bytes],
+    source: IO[bytes] | None,
     record: dict[str, Any],
     fts_lang: str,
     fts_method: str,
@@ -104,7 +253,8 @@ def load(
         table: the resource id (the public table name).
         fields: DataStore fields (id, type, info) in CSV column order.
         primary_key: field ids forming the unique key.
-        source: the CSV bytes (UTF-8, empty unquoted cell = NULL).
+        source: the CSV bytes (UTF-8, empty unquoted cell = NULL); None to swap in
+            the table ``stage`` built for ``record["token"]``.
         record: what to remember about this load (token, version, sha256).
         fts_lang: full-text language; fts_method: index method (gist or gin).
         full_text_max_rows: above this row count, no full-text column is built.
@@ -112,67 +262,21 @@ def load(
     Returns:
         The load record including rows, full_text and seconds.
     """
-    check_fields(fields, primary_key)
     started = time.perf_counter()
-    stage = "_odp_" + uuid.uuid4().hex
-    columns = ", ".join(ident(f["id"]) for f in fields)
+    hidden = stage_name(table, record["token"])
     with connection.cursor() as cur:
-        cur.execute(
-            f"CREATE TABLE {ident(stage)} (_id serial PRIMARY KEY, _full_text tsvector, "
-            + ", ".join(f"{ident(f['id'])} {f['type']}" for f in fields)
-            + ")"
-        )
-        cur.copy_expert(
-            f"COPY {ident(stage)} ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true)", source
-        )
-        rows = cur.rowcount
-        if primary_key:
-            key = ", ".join(ident(k) for k in primary_key)
-            cur.execute(f"CREATE UNIQUE INDEX {ident(stage + '_key')} ON {ident(stage)} ({key})")
-            # A constraint (not only an index) is what datastore_info reports as uniquekey.
-            cur.execute(
-                f"ALTER TABLE {ident(stage)} ADD CONSTRAINT {ident(stage + '_key')} "
-                f"UNIQUE USING INDEX {ident(stage + '_key')}"
+        if source is not None:
+            build(
+                cur,
+                hidden,
+                fields,
+                primary_key,
+                source,
+                record,
+                fts_lang,
+                fts_method,
+                full_text_max_rows,
             )
-        full_text = rows <= full_text_max_rows
-        if full_text:
-            text = " || ' ' || ".join(f"coalesce({ident(f['id'])}::text, '')" for f in fields)
-            cur.execute(
-                f"UPDATE {ident(stage)} SET _full_text = to_tsvector({literal(fts_lang)}, {text})"
-            )
-            cur.execute(
-                f"CREATE INDEX {ident(stage + '_fts')} ON {ident(stage)} "
-                f"USING {fts_method} (_full_text)"
-            )
-        for f in fields:
-            column = f"{ident(stage)}.{ident(f['id'])}"
-            cur.execute(f"COMMENT ON COLUMN {column} IS {literal(_column_comment(f))}")
-        done = dict(record, rows=rows, full_text=full_text)
-        cur.execute(f"COMMENT ON TABLE {ident(stage)} IS {literal(json.dumps({'odp': done}))}")
-        # The swap: readers wait on this lock for the few statements below, never see a gap.
-        cur.execute(f"DROP TABLE IF EXISTS {ident(table)} CASCADE")
-        cur.execute(f"ALTER TABLE {ident(stage)} RENAME TO {ident(table)}")
-        cur.execute(
-            f"ALTER SEQUENCE {ident(stage + '__id_seq')} RENAME TO {ident(table + '__id_seq')}"
-        )
-        cur.execute(f"ALTER INDEX {ident(stage + '_pkey')} RENAME TO {ident(table + '_pkey')}")
-        if primary_key:
-            key_expr = ", ".join(ident(k) for k in primary_key)
-            final = ident(index_name(table, key_expr))
-            cur.execute(f"ALTER INDEX {ident(stage + '_key')} RENAME TO {final}")
-        if full_text:
-            cur.execute(
-                f"ALTER INDEX {ident(stage + '_fts')} "
-                f"RENAME TO {ident(index_name(table, ident('_full_text')))}"
-            )
-        # CKAN 2.12 caches row counts per table; the cached one belongs to the old table.
-        cur.execute("SELECT to_regclass('_table_stats') IS NOT NULL")
-        if cur.fetchone()[0]:
-            cur.execute("DELETE FROM _table_stats WHERE resource_id = %s", (table,))
-        # Keep CKAN's trigger so later datastore_upsert calls fill _full_text.
-        cur.execute(
-            f"CREATE TRIGGER zfulltext BEFORE INSERT OR UPDATE ON {ident(table)} "
-            "FOR EACH ROW EXECUTE PROCEDURE populate_full_text_trigger()"
-        )
+        done = swap(cur, hidden, table)
     connection.commit()
     return dict(done, seconds=round(time.perf_counter() - started, 3))

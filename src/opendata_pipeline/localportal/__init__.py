@@ -1,1 +1,0 @@
-"""The local CKAN portal: install, configure, start, bootstrap, stop, reset."""

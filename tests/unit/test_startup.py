@@ -1,0 +1,67 @@
+"""``odp --help`` and ``odp validate FILE`` import neither pandas, prefect nor frictionless.
+
+Behaviour, not time: each runs in a fresh interpreter that reports what got imported.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "validation"
+SCHEMA = DATA / "schemas" / "basis.schema.json"
+HEAVY = ("pandas", "prefect", "frictionless")
+
+PROBE = """
+import json, sys
+{before}
+from opendata_pipeline.cli import main
+try:
+    code = main.main(args={args!r}, standalone_mode=False) or 0
+except SystemExit as exc:
+    code = exc.code
+except BaseException as exc:
+    code = getattr(exc, "exit_code", repr(exc))
+print(json.dumps({{"code": code, "loaded": [m for m in {heavy!r} if m in sys.modules]}}))
+"""
+
+
+def run_odp(args: list[str], before: str = "") -> tuple[object, list[str], str]:
+    """Run the ``odp`` entry point in a fresh interpreter; (exit code, heavy modules, output)."""
+    code = PROBE.format(args=args, heavy=HEAVY, before=before)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    *printed, last = out.strip().splitlines()
+    result = json.loads(last)
+    return result["code"], result["loaded"], "\n".join(printed)
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code, loaded, out = run_odp(["--help"])
+    assert (code, loaded) == (0, [])
+    assert "validate" in out
+
+
+def test_validating_a_valid_file_imports_nothing_heavy() -> None:
+    code, loaded, out = run_odp(["validate", str(DATA / "valid.csv"), "--schema", str(SCHEMA)])
+    assert (code, loaded) == (0, [])
+    assert "**Valid**: 3 rows, no errors." in out
+
+
+def test_frictionless_is_imported_only_when_a_row_needs_it() -> None:
+    code, loaded, out = run_odp(
+        ["validate", str(DATA / "type-errors.csv"), "--schema", str(SCHEMA)]
+    )
+    assert (code, loaded) == (1, ["frictionless"])
+    assert "**Invalid**" in out
+
+
+def test_validating_a_file_with_pandas_already_loaded_still_works() -> None:
+    code, loaded, out = run_odp(
+        ["validate", str(DATA / "valid.csv"), "--schema", str(SCHEMA)], before="import pandas"
+    )
+    assert (code, loaded) == (0, ["pandas"])
+    assert "**Valid**: 3 rows, no errors." in out
