@@ -4,8 +4,8 @@ A stock portal is what a municipality runs: no ckanext-odp, CKAN's defaults plus
 the DataStore, ``datatables_view``, ckanext-dcat, the dcat-ap.de licence list and
 pgsearch for Solr (``odp portal up --ckan X --stock``). Every version of the cycle
 is checked as a reader finds it: files and their sha256, licence, the readable
-history and report, the spreadsheet downloads, and, when the publisher loaded the
-DataStore on this portal, the tables and a preview for the current data and every
+history and report, the spreadsheet downloads, and the DataStore tables the
+publisher loaded through CKAN's API, with a preview, for the current data and every
 archived version.
 """
 
@@ -85,22 +85,39 @@ def check_version(
 
 
 def check_datastore(portal: Portal, pkg: dict[str, Any], result: Applied, rows: str) -> None:
-    """When the publisher loaded this portal's DataStore: tables and previews everywhere.
-
-    Until the DataStore-API path for portals without ckanext-odp is merged, the
-    publisher loads nothing here, and then no resource may claim a table.
-    """
+    """The publisher filled the DataStore through CKAN's API: tables and previews everywhere."""
+    assert "datastore" in result.steps and result.datastore is not None
+    assert result.datastore["path"] == "datastore-api"
     tables = [r for r in pkg["resources"] if r["odp_role"] in ("data", "archive")]
-    if "datastore" not in result.steps:
-        assert [r["name"] for r in pkg["resources"] if r.get("datastore_active")] == []
-        return
     data = next(r for r in tables if r["odp_role"] == "data")
-    found = portal.anonymous().call("datastore_search", resource_id=data["id"], limit=0)
+    found = portal.anonymous().call("datastore_search", resource_id=data["id"], limit=32_000)
     assert found["total"] == len(rows.splitlines()) - 1
+    # the rows as the version has them, typed (empty cells are NULL)
+    header = rows.splitlines()[0].split(",")
+    expected = [dict(zip(header, line.split(","), strict=True)) for line in rows.splitlines()[1:]]
+    got = [{k: _text(r[k]) for k in header} for r in found["records"]]
+    assert sorted(got, key=lambda r: int(r["id"])) == [
+        {k: _text(v or None) for k, v in row.items()} for row in expected
+    ]
+    # the data dictionary comes from the Table Schema
+    info = {f["id"]: f.get("info", {}) for f in found["fields"]}
+    assert info["id"]["label"] == "Kennung"
+    assert data["odp_datastore_token"]
     for res in tables:
         assert res["datastore_active"] is True, res["name"]
         views = portal.anonymous().call("resource_view_list", id=res["id"])
         assert "datatables_view" in [v["view_type"] for v in views], res["name"]
+
+
+def _text(value: Any) -> str | None:
+    """A cell as text, for comparing the DataStore's typed values with the CSV's."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)[:10] if isinstance(value, str) and "T00:00:00" in value else str(value)
 
 
 def test_publish_cycle_new_patch_minor_major_noop_invalid(

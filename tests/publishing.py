@@ -16,7 +16,14 @@ from opendata_pipeline.publish.destination import Destination
 from opendata_pipeline.publish.plan import Release, release_of
 from opendata_pipeline.publish.planning import plan_release
 
-READS = {"package_show", "status_show", "odp_datastore_status", "group_show", "datastore_info"}
+READS = {
+    "package_show",
+    "status_show",
+    "odp_datastore_status",
+    "group_show",
+    "datastore_info",
+    "datastore_search",
+}
 
 SCHEMA: dict[str, Any] = {
     "fields": [

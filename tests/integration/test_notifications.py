@@ -209,7 +209,8 @@ def test_failed_and_crashed_runs_notify_once_and_good_runs_not(
     listener.close()
 
     texts = [m["subject"] + "\n" + m["text"] for m in listener.messages]
-    by_run = {run: [t for t in texts if run in t] for run in runs.values()}
+    # a message is about the run its link names (run names can repeat between runs)
+    by_run = {run: [t for t in texts if f"/runs/flow-run/{run}" in t] for run in runs.values()}
     assert by_run[runs["good"]] == []
     assert len(by_run[runs["invalid"]]) == 1, texts
     assert len(by_run[runs["slow"]]) == 1, texts

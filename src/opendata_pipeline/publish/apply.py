@@ -5,7 +5,8 @@ the version number, notes, metadata, the archived copy and every current file
 change together or not at all. On a portal with ``ckanext-odp`` the DataStore
 table is staged (hidden) before it and swapped in right after it, refused if
 another version became current meanwhile; a later run finishes an interrupted
-load.
+load. On a portal with only CKAN's DataStore API (a stock portal) the table is
+filled through that API right after the commit (``datastore_api``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..catalogue import foreign_key_targets
 from ..ckan import CkanClient
 from ..clock import utc_now
 from ..errors import PortalConflict, PortalNotFound, PortalRejected, TerminalError
-from . import artifacts, history, presentation
+from . import artifacts, datastore_api, history, presentation
 from .metadata import package_fields
 from .plan import Plan, Release, desired_metadata
 from .planning import plan_release
@@ -100,7 +101,7 @@ def _execute(client: CkanClient, plan: Plan, replanned: int) -> Applied:
         state = update_metadata(client, release, state)
         steps.append("metadata")
     wants_load = plan.action in ("version", "datastore") or plan.datastore_pending
-    if state.loader and wants_load:
+    if state.can_load and wants_load:
         current = read_state(client, release.slug, datastore_status=False)
         if current.sha256("data") == release.sha256:
             loaded = load_datastore(client, release, current, staged=staged)
@@ -111,7 +112,7 @@ def _execute(client: CkanClient, plan: Plan, replanned: int) -> Applied:
         state = current
     if plan.action != "unchanged" and not superseded:
         # the archived copy gets a table too, and every table a preview (issue 17)
-        load = (lambda r: load_datastore(client, release, state, r)) if state.loader else None
+        load = (lambda r: load_datastore(client, release, state, r)) if state.can_load else None
         ensure_previews(client, state, load)
     archive = state.archive_for(state.version) if state.version else None
     return Applied(
@@ -155,7 +156,7 @@ def create_draft(client: CkanClient, release: Release, state: PortalState) -> Po
     """
     fields = package_fields(desired_metadata(release, state), {})
     created = client.call("package_create", state="draft", **fields)
-    return state_of(client, created, state.loader, datastore_status=False)
+    return state_of(client, created, datastore_status=False)
 
 
 def update_metadata(client: CkanClient, release: Release, state: PortalState) -> PortalState:
@@ -185,7 +186,7 @@ def _revise(
         filter=["extras", "tags", "groups", *(["resources"] if "resources" in update else [])],
         update=update,
     )
-    return state_of(client, result["package"], state.loader, datastore_status=False)
+    return state_of(client, result["package"], datastore_status=False)
 
 
 def _package_update(
@@ -390,21 +391,39 @@ def load_datastore(
     resource_id: str | None = None,
     staged: bool = False,
 ) -> dict[str, Any]:
-    """Load the current data into the DataStore (atomic swap on the portal).
+    """Load the current data into the DataStore (atomic swap with ``ckanext-odp``).
 
-    The portal refuses the load (``{"superseded": True}``) when the resource's
-    metadata no longer names this release's sha256: a stale publisher cannot put
-    its rows back.
+    The load is refused (``{"superseded": True}``) when the resource's metadata no
+    longer names this release's sha256: a stale publisher cannot put its rows back
+    (with ``ckanext-odp`` before the swap; through CKAN's API, the record of the load
+    is refused and the next run loads again).
 
     Args:
         resource_id: the resource whose table to load (default: the current data's).
         staged: the table was staged (``stage_datastore``): swap it in without uploading
             again, unless the portal no longer holds it.
     """
+    if not state.loader:
+        return _load_through_api(client, release, state, resource_id)
     params = _load_params(release, resource_id or state.current["data"]["id"], state.version)
     if staged:
         swapped: dict[str, Any] = client.call("odp_datastore_load", **params)
         if not swapped.get("missing_stage"):
             return swapped
     result: dict[str, Any] = client.call("odp_datastore_load", files=_upload(release), **params)
+    return result
+
+
+def _load_through_api(
+    client: CkanClient, release: Release, state: PortalState, resource_id: str | None
+) -> dict[str, Any]:
+    """Fill a table with CKAN's DataStore API; note the load on the current data resource."""
+    table = datastore_api.Table(release.load_csv, release.fields, release.primary_key, release.rows)
+    target = resource_id or state.current["data"]["id"]
+    result = datastore_api.load_table(client, target, table)
+    if resource_id is None and state.package_id is not None:
+        noted = datastore_api.record_load(
+            client, state.package_id, target, table, release.sha256, release.token
+        )
+        result["superseded"] = not noted
     return result

@@ -10,6 +10,7 @@ from typing import Any
 from ..ckan import CkanClient
 from ..errors import PortalNotFound, PortalUnavailable
 from .artifacts import CURRENT_ROLES, Reference, canonical_schema
+from .datastore_api import LOADED_FIELD
 
 
 @dataclass
@@ -25,6 +26,13 @@ class PortalState:
     """Load record of the data resource's DataStore table; None if the portal cannot tell."""
     loader: bool = False
     """The portal runs this project's DataStore loader (``ckanext-odp``)."""
+    datastore_api: bool = False
+    """No loader, but CKAN's DataStore API (a stock portal): tables load through it."""
+
+    @property
+    def can_load(self) -> bool:
+        """The publisher can fill this portal's DataStore (either way)."""
+        return self.loader or self.datastore_api
 
     @property
     def exists(self) -> bool:
@@ -54,20 +62,27 @@ def read_state(client: CkanClient, slug: str, datastore_status: bool = True) -> 
     Args:
         datastore_status: ask the portal about the DataStore table (if it can tell).
     """
-    loader = "odp_publish" in client.extensions()
     try:
         pkg = client.call("package_show", id=slug)
     except PortalNotFound:
-        return PortalState(slug, loader=loader)
-    return state_of(client, pkg, loader, datastore_status)
+        loader, api = loading_paths(client)
+        return PortalState(slug, loader=loader, datastore_api=api)
+    return state_of(client, pkg, datastore_status)
 
 
-def state_of(
-    client: CkanClient, pkg: dict[str, Any], loader: bool, datastore_status: bool = True
-) -> PortalState:
+def loading_paths(client: CkanClient) -> tuple[bool, bool]:
+    """How this portal's DataStore can be filled: (``ckanext-odp``'s loader, CKAN's API)."""
+    extensions = client.extensions()
+    loader = "odp_publish" in extensions
+    return loader, not loader and "datastore" in extensions
+
+
+def state_of(client: CkanClient, pkg: dict[str, Any], datastore_status: bool = True) -> PortalState:
     """The state of a package dict the portal returned (asks the DataStore's status)."""
     slug = pkg["name"]
-    state = PortalState(slug, pkg, (pkg.get("organization") or {}).get("name"), loader=loader)
+    loader, api = loading_paths(client)
+    org = (pkg.get("organization") or {}).get("name")
+    state = PortalState(slug, pkg, org, loader=loader, datastore_api=api)
     for res in pkg.get("resources", []):
         role = res.get("odp_role")
         if role in CURRENT_ROLES:
@@ -75,8 +90,13 @@ def state_of(
         elif role == "archive":
             state.archives.append(res)
     data = state.current.get("data")
-    if loader and datastore_status and data is not None and data.get("url_type") == "upload":
+    if data is None or data.get("url_type") != "upload":
+        return state
+    if loader and datastore_status:
         state.datastore = client.call("odp_datastore_status", resource_id=data["id"])
+    elif api:
+        # what the table holds is noted on the resource after each load (datastore_api)
+        state.datastore = {"token": data.get(LOADED_FIELD)}
     return state
 
 
