@@ -236,6 +236,11 @@ def converged_problems(
         problems.append("current data sha256 is not the re-run's")
     if loader and (state.datastore or {}).get("sha256") != sha256(rows.encode()):
         problems.append("DataStore not loaded with the current version")
+    if not loader and state.datastore_api:  # a stock portal: loaded through CKAN's API
+        data = state.current["data"]
+        total = client.call("datastore_search", resource_id=data["id"], limit=0)["total"]
+        if total != len(rows.splitlines()) - 1 or not (state.datastore or {}).get("token"):
+            problems.append(f"DataStore (API path) holds {total} rows, not the current version")
     archives = [r["odp_version"] for r in state.archives]
     if len(archives) != len(set(archives)):
         problems.append(f"duplicate archives {archives}")
