@@ -39,3 +39,10 @@ def stock_portal(request: pytest.FixtureRequest) -> Iterator[Portal]:
     """A fresh stock portal of the CKAN version the test is parametrised with."""
     home = load_settings().portal_home or HOME
     yield from start_portal("t", PortalKind(request.param, stock=True), home)
+
+
+@pytest.fixture(scope="session")
+def xloader_portal() -> Iterator[Portal]:
+    """A stock CKAN 2.12 portal that also runs ckanext-xloader and CKAN's jobs worker."""
+    home = load_settings().portal_home or HOME
+    yield from start_portal("x", PortalKind("2.12", stock=True, xloader=True), home)

@@ -141,3 +141,25 @@ def test_an_instance_keeps_its_kind(tmp_path: Path) -> None:
         PortalKind("2.11")
     with pytest.raises(ConfigError, match="one of 2.10, 2.11, 2.12"):
         PortalKind("2.9", stock=True)
+
+
+def test_a_stock_portal_with_xloader_adds_only_xloader_and_its_settings(tmp_path: Path) -> None:
+    kind = PortalKind("2.12", stock=True, xloader=True)
+    layout = Layout.of(tmp_path, "x", 5096, kind)
+    state = {"password_rw": "a", "password_ro": "b"}
+    settings = ckan_settings(layout, state)
+    assert settings["ckan.plugins"] == STOCK_PLUGINS + " xloader"
+    assert settings["ckanext.xloader.jobs_db.uri"].startswith("sqlite:///")
+    assert "ckanext.xloader.api_token" not in settings  # none before the admin token exists
+    layout.admin_token_file.parent.mkdir(parents=True)
+    layout.admin_token_file.write_text("tok\n")
+    assert ckan_settings(layout, state)["ckanext.xloader.api_token"] == "tok"
+    assert (layout.venv.name, layout.lock_file.name) == (
+        "venv-xloader",
+        "requirements-xloader.lock",
+    )
+    assert "ckanext-xloader==" in layout.lock_file.read_text()
+    load_state(layout)
+    assert Layout.of(tmp_path, "x").kind == kind
+    with pytest.raises(ConfigError, match="xloader runs on a stock CKAN 2.12 portal"):
+        PortalKind("2.12", xloader=True)

@@ -74,6 +74,12 @@ def _portal_up(
     default=None,
     help="A stock portal as municipalities run it: without ckanext-odp (see README).",
 )
+@click.option(
+    "--xloader",
+    is_flag=True,
+    default=None,
+    help="With --stock: the portal also runs ckanext-xloader and CKAN's jobs worker.",
+)
 @output.guarded
 def portal_up(
     name: str | None,
@@ -81,6 +87,7 @@ def portal_up(
     profiles: tuple[str, ...],
     ckan_version: str | None,
     stock: bool | None,
+    xloader: bool | None,
 ) -> None:
     """Install, start and bootstrap the portal; print its URL.
 
@@ -89,10 +96,10 @@ def portal_up(
     instance keeps the CKAN version and plugins it was created with.
     """
     kind = None
-    if ckan_version or stock:
+    if ckan_version or stock or xloader:
         from ..dev.kind import DEFAULT_CKAN, PortalKind
 
-        kind = PortalKind(ckan_version or DEFAULT_CKAN, bool(stock))
+        kind = PortalKind(ckan_version or DEFAULT_CKAN, bool(stock), bool(xloader))
     output.result(_portal_up(name, port, profiles, kind).url)
 
 

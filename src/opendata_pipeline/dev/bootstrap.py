@@ -27,7 +27,7 @@ def load_spec(layout: Layout) -> dict[str, Any]:
     return spec
 
 
-def _ensure_admin_token(layout: Layout) -> str:
+def ensure_admin_token(layout: Layout) -> str:
     if layout.admin_token_file.exists():
         return layout.admin_token_file.read_text().strip()
     ckan = str(layout.bin("ckan"))
@@ -102,7 +102,7 @@ def bootstrap(
     The publisher becomes editor of every such organization and member of its group.
     """
     pub = load_spec(layout)["publisher"]
-    admin = CkanClient(layout.url, _ensure_admin_token(layout))
+    admin = CkanClient(layout.url, ensure_admin_token(layout))
     if not _exists(admin, "user_show", id=pub["name"]):
         log(f"Creating publishing user {pub['name']}")
         admin.call("user_create", password=secrets.token_urlsafe(24), **pub)

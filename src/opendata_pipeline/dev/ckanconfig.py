@@ -65,11 +65,19 @@ def stock_settings(layout: Layout) -> dict[str, str]:
     dcat-ap.de licence list, uploads up to 1 GB, and pgsearch for Solr (``STOCK_PLUGINS``);
     every other setting keeps ``ckan generate config``'s value.
     """
-    return {
+    settings = {
         "ckan.plugins": STOCK_PLUGINS,
         "ckan.max_resource_size": "1024",
         "licenses_group_url": _licenses(layout),
     }
+    if layout.kind.xloader:
+        # xloader's own settings: its job database, and the token it calls the API with
+        settings["ckan.plugins"] += " xloader"
+        settings["ckanext.xloader.jobs_db.uri"] = f"sqlite:///{layout.instance_dir}/xloader.db"
+        if layout.admin_token_file.exists():
+            token = layout.admin_token_file.read_text().strip()
+            settings["ckanext.xloader.api_token"] = token
+    return settings
 
 
 def project_settings(layout: Layout) -> dict[str, str]:

@@ -5,7 +5,9 @@ German pages). A **stock** portal is what a municipality runs and a publisher ca
 change: CKAN's defaults plus exactly what a German municipal portal configures
 (:data:`STOCK_PLUGINS` and the settings in ``ckanconfig.stock_settings``), with
 ``ckanext-pgsearch`` standing in for Solr. CKAN 2.10 and 2.11 run only as stock
-portals (``ckanext-odp`` is built for 2.12).
+portals (``ckanext-odp`` is built for 2.12). A stock 2.12 portal can also run
+**xloader** (``ckanext-xloader`` with CKAN's background-jobs worker), as many
+municipal portals do, which loads every uploaded CSV into the DataStore by itself.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ LOCK_FILES = {
     "2.11": "requirements-2.11.lock",
     "2.10": "requirements-2.10.lock",
 }
+#: The lock file of a stock CKAN 2.12 portal that also runs ckanext-xloader.
+XLOADER_LOCK = "requirements-xloader.lock"
 #: The project's plugins (``portal/ckanext-*``) a stock portal gets: the Solr stand-in.
 STOCK_EXTENSIONS = ("ckanext-pgsearch",)
 #: ``ckan.plugins`` of a stock portal: CKAN's default (``activity``), the DataStore and
@@ -40,6 +44,8 @@ class PortalKind:
     """CKAN minor version: 2.10, 2.11 or 2.12."""
     stock: bool = False
     """Without ckanext-odp: only what a municipal portal configures."""
+    xloader: bool = False
+    """A stock portal that also runs ckanext-xloader and CKAN's jobs worker."""
 
     def __post_init__(self) -> None:
         if self.ckan not in LOCK_FILES:
@@ -52,15 +58,19 @@ class PortalKind:
                 f"ckanext-odp is built for CKAN {DEFAULT_CKAN}; a CKAN {self.ckan} portal "
                 "runs stock: add --stock"
             )
+        if self.xloader and not (self.stock and self.ckan == DEFAULT_CKAN):
+            raise ConfigError(f"xloader runs on a stock CKAN {DEFAULT_CKAN} portal: add --stock")
 
     @property
     def lock_file(self) -> str:
         """The lock file (in ``portal/``) its virtualenv is installed from."""
-        return LOCK_FILES[self.ckan]
+        return XLOADER_LOCK if self.xloader else LOCK_FILES[self.ckan]
 
     @property
     def venv_name(self) -> str:
         """Its CKAN virtualenv's folder in the portal home (one per CKAN version)."""
+        if self.xloader:
+            return "venv-xloader"
         return "venv" if self.ckan == DEFAULT_CKAN else f"venv-{self.ckan}"
 
     @property
@@ -70,10 +80,11 @@ class PortalKind:
         return self.ckan != "2.10"
 
     def label(self) -> str:
-        return f"CKAN {self.ckan}" + (" (stock)" if self.stock else "")
+        extra = " (stock, xloader)" if self.xloader else " (stock)" if self.stock else ""
+        return f"CKAN {self.ckan}{extra}"
 
     def as_state(self) -> dict[str, object]:
-        return {"ckan": self.ckan, "stock": self.stock}
+        return {"ckan": self.ckan, "stock": self.stock, "xloader": self.xloader}
 
 
 def installed_extensions(kind: PortalKind, plugin_dirs: list[Path]) -> list[Path]:

@@ -85,6 +85,15 @@ class Layout:
         return self.instance_dir / "gunicorn.pid"
 
     @property
+    def worker_pidfile(self) -> Path:
+        """CKAN's background-jobs worker (portals running xloader)."""
+        return self.instance_dir / "worker.pid"
+
+    @property
+    def worker_logfile(self) -> Path:
+        return self.instance_dir / "worker.log"
+
+    @property
     def stamp_file(self) -> Path:
         """What the running portal was started with (see ``portal.up``)."""
         return self.instance_dir / "started.sha256"
@@ -149,7 +158,9 @@ def _saved_kind(instance_dir: Path) -> PortalKind | None:
         return None
     if "ckan" not in state:
         return None
-    return PortalKind(str(state["ckan"]), bool(state.get("stock", False)))
+    return PortalKind(
+        str(state["ckan"]), bool(state.get("stock", False)), bool(state.get("xloader", False))
+    )
 
 
 def write_secret(path: Path, value: str) -> None:

@@ -21,7 +21,7 @@ from ..errors import PortalError
 from ..profile import PublisherProfile
 from ..settings import child_environment
 from . import database
-from .bootstrap import bootstrap
+from .bootstrap import bootstrap, ensure_admin_token
 from .ckanconfig import ckan_settings, patch_ini
 from .kind import installed_extensions, locked_ckan_version
 from .layout import Layout, load_state, write_secret
@@ -154,6 +154,22 @@ def _gunicorn(layout: Layout) -> Process:
     return Process(f"CKAN on {layout.url}", layout.pidfile, layout.logfile)
 
 
+def _worker(layout: Layout) -> Process:
+    """CKAN's background-jobs worker (runs xloader's jobs)."""
+    return Process(
+        f"CKAN jobs worker of {layout.name}", layout.worker_pidfile, layout.worker_logfile
+    )
+
+
+def _start_worker(layout: Layout, log: Log) -> None:
+    worker = _worker(layout)
+    if worker.pid():
+        return
+    log(f"Starting CKAN's jobs worker for {layout.url} (xloader)")
+    argv = [str(layout.bin("ckan")), "-c", str(layout.ini), "jobs", "worker"]
+    worker.start(argv, child_environment({"CKAN_INI": str(layout.ini)}))
+
+
 def status_show(layout: Layout, timeout: float = 3.0) -> dict[str, Any] | None:
     """Return CKAN's status_show result, or None when the portal does not answer."""
     try:
@@ -193,10 +209,14 @@ def start(layout: Layout, log: Log, wait_seconds: float = 180) -> None:
         process.wait_until(lambda: status_show(layout) is not None, wait_seconds)
     except Exception as exc:
         raise PortalError(str(exc)) from None
+    if layout.kind.xloader:
+        _start_worker(layout, log)
 
 
 def stop(layout: Layout, log: Log) -> bool:
     """Stop the instance's gunicorn; return True if it was running."""
+    if _worker(layout).pid():
+        _worker(layout).stop(grace=10)
     process = _gunicorn(layout)
     pid = process.pid()
     if pid is None:
@@ -263,6 +283,9 @@ def up(layout: Layout, profiles: list[PublisherProfile], log: Log = print) -> No
     ensure_services(log)
     ensure_venv(layout, log)
     ensure_config(layout, log)
+    if layout.kind.xloader:  # xloader calls the API with a token set in ckan.ini
+        ensure_admin_token(layout)
+        patch_ini(layout.ini, ckan_settings(layout, load_state(layout)))
     start(layout, log)
     layout.stamp_file.write_text(_wanted(layout))
     bootstrap(layout, profiles, log)

@@ -29,6 +29,9 @@ class PortalState:
     datastore_api: bool = False
     """No loader, but CKAN's DataStore API (a stock portal): tables load through it."""
 
+    self_loading: bool = False
+    """The portal loads uploaded tables into the DataStore by itself (xloader, DataPusher)."""
+
     @property
     def can_load(self) -> bool:
         """The publisher can fill this portal's DataStore (either way)."""
@@ -66,7 +69,9 @@ def read_state(client: CkanClient, slug: str, datastore_status: bool = True) -> 
         pkg = client.call("package_show", id=slug)
     except PortalNotFound:
         loader, api = loading_paths(client)
-        return PortalState(slug, loader=loader, datastore_api=api)
+        return PortalState(
+            slug, loader=loader, datastore_api=api, self_loading=self_loading(client)
+        )
     return state_of(client, pkg, datastore_status)
 
 
@@ -77,12 +82,23 @@ def loading_paths(client: CkanClient) -> tuple[bool, bool]:
     return loader, not loader and "datastore" in extensions
 
 
+#: Plugins that load every uploaded table into the DataStore on their own.
+SELF_LOADING = ("xloader", "datapusher", "datapusher_plus")
+
+
+def self_loading(client: CkanClient) -> bool:
+    """The portal runs xloader or DataPusher (they load uploaded CSVs themselves, untyped)."""
+    return any(p in client.extensions() for p in SELF_LOADING)
+
+
 def state_of(client: CkanClient, pkg: dict[str, Any], datastore_status: bool = True) -> PortalState:
     """The state of a package dict the portal returned (asks the DataStore's status)."""
     slug = pkg["name"]
     loader, api = loading_paths(client)
     org = (pkg.get("organization") or {}).get("name")
-    state = PortalState(slug, pkg, org, loader=loader, datastore_api=api)
+    state = PortalState(
+        slug, pkg, org, loader=loader, datastore_api=api, self_loading=self_loading(client)
+    )
     for res in pkg.get("resources", []):
         role = res.get("odp_role")
         if role in CURRENT_ROLES:
