@@ -33,7 +33,7 @@ integration: browser $(VENV)/.installed
 	$(VENV)/bin/pytest tests/integration -q
 
 test: browser lint typecheck $(VENV)/.installed
-	$(VENV)/bin/pytest tests -q
+	$(VENV)/bin/pytest tests -q --durations=25
 
 # The publish cycle against stock CKAN 2.11 and 2.10 portals (as municipalities run them;
 # `make compat CKAN="2.11"` for one). Their CKAN virtualenvs are cached outside the

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from compat.test_stock_portal import _publish, check_version
+from compat.test_stock_portal import PATCHED, _publish, check_version
 from compat.test_stock_portal import (
     test_odp_publish_puts_the_demo_catalogue_on_a_stock_portal as _demo_catalogue,
 )
@@ -23,9 +23,11 @@ from compat.test_stock_portal import (
     test_publish_cycle_new_patch_minor_major_noop_invalid as _cycle,
 )
 from opendata_pipeline.dev.kind import PortalKind
-from opendata_pipeline.errors import PortalNotFound
+from opendata_pipeline.errors import PortalNotFound, PortalUnavailable
+from opendata_pipeline.publish import datastore_api
+from opendata_pipeline.publish.planning import plan_release
 from tests.portal_fixture import Portal, start_portal
-from tests.publishing import ROWS
+from tests.publishing import ROWS, counted, destination, publish, release_for
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +81,30 @@ def test_readers_never_see_an_empty_table_during_a_stock_load(
     assert len(seen) > 3, seen
     assert None not in seen and 0 not in seen, sorted(set(seen), key=str)[:10]
     check_version(portal, slug, second, ["1.0.1", "1.0.0"], changed)
+
+
+def test_an_interrupted_stock_load_is_seen_by_the_plan_and_finished_by_the_next_run(
+    stock_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portal, slug = stock_portal, "stock-interrupted"
+    client, _ = counted(portal.url, portal.publisher_token)
+    target = destination(portal.url, portal.org, portal.group)
+    publish(client, release_for(tmp_path, slug, ROWS, target))
+    release = release_for(tmp_path, slug, PATCHED, target)
+
+    def cut(*args: object, **kwargs: object) -> None:
+        raise PortalUnavailable("connection reset during the load (injected)")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(datastore_api, "load_table", cut)
+        with pytest.raises(PortalUnavailable):
+            publish(client, release)
+    # the version was committed, its table still holds the previous rows
+    pending = plan_release(client, release)
+    assert (pending.action, pending.datastore_pending) == ("datastore", True)
+    assert "DataStore: not yet loaded" in pending.to_text()
+    finished = publish(client, release)
+    assert finished.steps == ["datastore"] and finished.version == "1.0.1"
+    check_version(portal, slug, finished, ["1.0.1", "1.0.0"], PATCHED)
+    again = plan_release(client, release)
+    assert (again.action, again.datastore_pending) == ("unchanged", False)

@@ -6,7 +6,9 @@ Two automations on the Prefect server at ``PREFECT_API_URL``:
   ``publish-catalogue`` that ends Failed or Crashed sends one message through a
   Custom Webhook notification block (the profile's webhook: a chat channel, an
   e-mail gateway). The message names the datasets, the failing step and the first
-  error (the run's final state message) and links to the run.
+  error (the run's final state message) and links to the run. One message per run:
+  Prefect can deliver a state event twice, so the trigger counts per flow run and
+  stays quiet for ten minutes after it fired.
 * ``odp: mark silent runs crashed``: flow runs send a heartbeat every 30 s; a run
   whose heartbeats stop (its worker was killed) is marked Crashed after
   ``crash_after`` seconds, which then notifies as above.
@@ -28,6 +30,8 @@ NOTIFY = "odp: notify on failed publishing runs"
 SILENT = "odp: mark silent runs crashed"
 BLOCK = "odp-notifications"
 FINAL = ("Completed", "Failed", "Cancelled", "Crashed")
+#: A run's later Failed/Crashed events within this time send no second message.
+DEDUPLICATE = timedelta(minutes=10)
 
 SUBJECT = "Veröffentlichung {{ flow_run.state.name }}: {{ flow.name }} ({{ flow_run.name }})"
 BODY = """\
@@ -88,9 +92,12 @@ def apply_notifications(profile: PublisherProfile, env: dict[str, str]) -> list[
             expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
             match={"prefect.resource.id": "prefect.flow-run.*"},
             match_related=flows,
+            # one message per run: a second Failed/Crashed event of the same run within
+            # DEDUPLICATE (Prefect may deliver an event twice) is not sent again
+            for_each={"prefect.resource.id"},
             posture=Posture.Reactive,
             threshold=1,
-            within=timedelta(0),
+            within=DEDUPLICATE,
         ),
         actions=[SendNotification(block_document_id=block_id, subject=SUBJECT, body=BODY)],
     )
