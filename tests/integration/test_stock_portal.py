@@ -71,16 +71,29 @@ def test_readers_never_see_an_empty_table_during_a_stock_load(
     thread = threading.Thread(target=read)
     thread.start()
     try:
+        # a new version whose previous load is recorded: only the changed rows are written
         changed = many.replace("2,Soest,3,", "2,Soest,4,").replace(",5,2020-12-01", ",6,2020-12-01")
         second, _ = _publish(portal, tmp_path, slug, changed)
+        # one whose table the publisher cannot vouch for: all rows in, then the old out
+        package = portal.admin.call("package_show", id=slug)
+        portal.admin.call(
+            "package_revise",
+            match={"id": package["id"]},
+            **{f"update__resources__{data_id}": {"odp_datastore_token": ""}},
+        )
+        third_rows = changed.replace(",4,2020-12-01", ",3,2020-12-01")
+        third, _ = _publish(portal, tmp_path, slug, third_rows)
     finally:
         stop.set()
         thread.join()
     assert second.version == "1.0.1" and second.datastore is not None
-    assert second.datastore["method"] == "replace rows"
+    assert second.datastore["method"] == "changed rows"
+    assert 0 < second.datastore["written"] < 12_000 / 5
+    assert third.version == "1.0.2" and third.datastore is not None
+    assert third.datastore["method"] == "replace rows"
     assert len(seen) > 3, seen
     assert None not in seen and 0 not in seen, sorted(set(seen), key=str)[:10]
-    check_version(portal, slug, second, ["1.0.1", "1.0.0"], changed)
+    check_version(portal, slug, third, ["1.0.2", "1.0.1", "1.0.0"], third_rows)
 
 
 def test_an_interrupted_stock_load_is_seen_by_the_plan_and_finished_by_the_next_run(

@@ -64,8 +64,15 @@ class FakeDataStore:
         if filters is None:
             self.fields, self.rows = None, []
             return
-        gone = set(filters["_id"])
-        self.rows = [r for r in self.rows if r["_id"] not in gone]
+
+        def matches(row: dict[str, Any]) -> bool:
+            for name, wanted in filters.items():
+                values = wanted if isinstance(wanted, list) else [wanted]
+                if str(row[name]) not in {str(v) for v in values}:
+                    return False
+            return True
+
+        self.rows = [r for r in self.rows if not matches(r)]
 
 
 def _table(rows: list[tuple[int, str]], key: list[str]) -> Table:
@@ -143,3 +150,30 @@ def test_the_shape_changes_with_types_and_key() -> None:
     base = _table([(1, "a")], ["id"])
     assert base.shape == _table([(2, "b")], ["id"]).shape
     assert base.shape != _table([(1, "a")], []).shape
+
+
+def test_a_table_known_to_hold_the_previous_version_gets_only_the_changed_rows() -> None:
+    store = FakeDataStore()
+    before = _table([(1, "Aachen"), (2, "Soest"), (3, "Unna")], ["id"])
+    load_table(store, "r", before)
+    store.calls.clear()
+    store.totals_seen.clear()
+    after = _table([(1, "Aachen"), (2, "Hagen"), (4, "Hamm")], ["id"])
+    result = load_table(store, "r", after, previous=before)
+    assert (result["method"], result["written"], result["rows"]) == ("changed rows", 3, 3)
+    assert sorted((r["id"], r["ort"]) for r in store.rows) == [
+        (1, "Aachen"),
+        (2, "Hagen"),
+        (4, "Hamm"),
+    ]
+    assert next(r["_id"] for r in store.rows if r["id"] == 1) == 1  # untouched
+    assert store.calls.count("datastore_upsert") == 1 and 0 not in store.totals_seen
+
+
+def test_a_previous_version_the_table_does_not_hold_falls_back_to_replacing() -> None:
+    store = FakeDataStore()
+    load_table(store, "r", _table([(1, "Aachen"), (2, "Soest")], ["id"]))
+    claimed = _table([(1, "Aachen")], ["id"])  # one row, but the table holds two
+    result = load_table(store, "r", _table([(1, "Aachen"), (3, "Unna")], ["id"]), previous=claimed)
+    assert result["method"] == "replace rows"
+    assert sorted(r["id"] for r in store.rows) == [1, 3]

@@ -21,7 +21,9 @@ from ..catalogue import foreign_key_targets
 from ..ckan import CkanClient
 from ..clock import utc_now
 from ..errors import PortalConflict, PortalNotFound, PortalRejected, TerminalError
+from ..names import primary_key
 from . import artifacts, datastore_api, history, presentation
+from .datastore import datastore_csv, datastore_fields, load_token
 from .metadata import package_fields
 from .plan import Plan, Release, desired_metadata
 from .planning import plan_release
@@ -29,6 +31,7 @@ from .previews import ensure_previews
 from .state import (
     PortalState,
     download_json,
+    previous_version,
     published_history,
     read_reference,
     read_state,
@@ -87,6 +90,7 @@ def _execute(client: CkanClient, plan: Plan, replanned: int) -> Applied:
     loaded: dict[str, Any] | None = None
     superseded = False
     staged = False
+    held: datastore_api.Table | None = None
     if plan.action == "version":
         if not state.exists:
             ensure_group(client, release)
@@ -96,6 +100,8 @@ def _execute(client: CkanClient, plan: Plan, replanned: int) -> Applied:
             # the new table waits hidden on the portal, so the swap can follow the version
             stage_datastore(client, release, state, plan.next_version)
             staged = True
+        elif state.datastore_api and "data" in state.current:
+            held = held_table(client, release, state)
         state = publish_version(client, release, plan, state)
         steps.append(f"version {plan.next_version}")
     elif plan.action == "metadata":
@@ -105,7 +111,7 @@ def _execute(client: CkanClient, plan: Plan, replanned: int) -> Applied:
     if state.can_load and wants_load:
         current = read_state(client, release.slug, datastore_status=False)
         if current.sha256("data") == release.sha256:
-            loaded = load_datastore(client, release, current, staged=staged)
+            loaded = load_datastore(client, release, current, staged=staged, previous=held)
             superseded = bool(loaded.get("superseded"))
             steps.append("datastore")
         else:
@@ -396,6 +402,7 @@ def load_datastore(
     state: PortalState,
     resource_id: str | None = None,
     staged: bool = False,
+    previous: datastore_api.Table | None = None,
 ) -> dict[str, Any]:
     """Load the current data into the DataStore (atomic swap with ``ckanext-odp``).
 
@@ -408,9 +415,11 @@ def load_datastore(
         resource_id: the resource whose table to load (default: the current data's).
         staged: the table was staged (``stage_datastore``): swap it in without uploading
             again, unless the portal no longer holds it.
+        previous: through CKAN's API: what the table holds now (``held_table``), so
+            that only the rows that differ are written.
     """
     if not state.loader:
-        return _load_through_api(client, release, state, resource_id)
+        return _load_through_api(client, release, state, resource_id, previous)
     params = _load_params(release, resource_id or state.current["data"]["id"], state.version)
     if staged:
         swapped: dict[str, Any] = client.call("odp_datastore_load", **params)
@@ -420,18 +429,52 @@ def load_datastore(
     return result
 
 
-def _load_through_api(
-    client: CkanClient, release: Release, state: PortalState, resource_id: str | None
-) -> dict[str, Any]:
-    """Fill a table with CKAN's DataStore API; note the load on the current data resource."""
+def _api_table(
+    load_csv: bytes, fields: list[dict[str, Any]], key: list[str], rows: int
+) -> datastore_api.Table:
     # the column types also as the data dictionary's type override, which xloader and
     # DataPusher keep if they ever load the file again (a steward's manual reload)
-    fields = [
-        {**f, "info": {**f.get("info", {}), "type_override": f["type"]}} for f in release.fields
-    ]
-    table = datastore_api.Table(release.load_csv, fields, release.primary_key, release.rows)
+    typed = [{**f, "info": {**f.get("info", {}), "type_override": f["type"]}} for f in fields]
+    return datastore_api.Table(load_csv, typed, key, rows)
+
+
+def held_table(
+    client: CkanClient, release: Release, state: PortalState
+) -> datastore_api.Table | None:
+    """What the current data's DataStore table holds, when its recorded load vouches for it.
+
+    The previous version's data (its archived copy, checked against its sha256) and
+    schema give the load token the publisher recorded after loading them; only when
+    the resource names that token is the table known to hold exactly those rows.
+    """
+    if release.primary_key == [] or not (state.datastore or {}).get("token"):
+        return None
+    data, schema = previous_version(client, state, release.sha256, release.schema_sha256)
+    if data is None:
+        return None
+    schema = schema or release.schema
+    fields, key = datastore_fields(schema), primary_key(schema)
+    load_csv = datastore_csv(data, schema)
+    if load_token(load_csv, fields, key) != (state.datastore or {}).get("token"):
+        return None
+    counted = datastore_api.Table(load_csv, fields, key, 0)
+    rows = sum(len(batch) for batch in datastore_api.batches(counted))
+    return _api_table(load_csv, fields, key, rows)
+
+
+def _load_through_api(
+    client: CkanClient,
+    release: Release,
+    state: PortalState,
+    resource_id: str | None,
+    previous: datastore_api.Table | None = None,
+) -> dict[str, Any]:
+    """Fill a table with CKAN's DataStore API; note the load on the current data resource."""
+    table = _api_table(release.load_csv, release.fields, release.primary_key, release.rows)
     target = resource_id or state.current["data"]["id"]
-    result = datastore_api.load_table(client, target, table)
+    result = datastore_api.load_table(
+        client, target, table, previous if resource_id is None else None
+    )
     if resource_id is None and state.package_id is not None:
         noted = datastore_api.record_load(
             client, state.package_id, target, table, release.sha256, release.token
