@@ -33,7 +33,8 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from ..ckan import CkanClient
 from ..errors import PortalConflict, PortalNotFound
@@ -55,7 +56,8 @@ _KEY_TYPES = {"text", "int8", "int4", "date", "numeric", "bool"}
 class Table:
     """What to load: the COPY-ready CSV and the typed columns of the table."""
 
-    csv: bytes
+    csv: bytes | Path
+    """The CSV's bytes, or its file (read in a stream)."""
     fields: list[dict[str, Any]]
     primary_key: list[str]
     rows: int
@@ -69,7 +71,16 @@ class Table:
 
 def batches(table: Table) -> Iterator[list[dict[str, Any]]]:
     """The table's rows as DataStore records, in batches (empty cells are NULL)."""
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(table.csv), encoding="utf-8", newline=""))
+    with _opened(table.csv) as raw:
+        yield from _read_batches(raw)
+
+
+def _opened(source: bytes | Path) -> IO[bytes]:
+    return source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
+
+
+def _read_batches(raw: IO[bytes]) -> Iterator[list[dict[str, Any]]]:
+    reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
     header = next(reader, None)
     if header is None:
         return
