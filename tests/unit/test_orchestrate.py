@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 import yaml
 from prefect.flows import load_flow_from_entrypoint
 from prefect.states import Failed
@@ -169,3 +171,25 @@ def test_another_publishers_deployments_carry_its_profile_and_schedule(tmp_path:
         "profile": "soest.yaml",
     }
     assert events["schedules"] == [{"cron": "30 5 * * *", "timezone": "Europe/Berlin"}]
+
+
+def test_in_process_and_deployed_runs_send_heartbeats_often_enough_for_the_crash_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import click
+
+    from opendata_pipeline.cli import main
+    from opendata_pipeline.orchestrate import HEARTBEAT_SECONDS
+    from opendata_pipeline.profile import Notifications
+
+    monkeypatch.delenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", raising=False)
+    assert main.callback is not None
+    with click.Context(main) as ctx:
+        ctx.invoke(main.callback, project=None, verbose=False)
+    assert os.environ["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == str(HEARTBEAT_SECONDS)
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    env = config["definitions"]["work_pool"]["job_variables"]["env"]
+    assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == str(HEARTBEAT_SECONDS)
+    # the crash check waits at least two heartbeats
+    least = Notifications.model_fields["crash_after"].metadata
+    assert min(m.ge for m in least if hasattr(m, "ge")) >= 2 * HEARTBEAT_SECONDS

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from ..orchestrate import HEARTBEAT_SECONDS
+from ..settings import default_environment
 from . import devtools, orchestration, publishing, scaffolding, validating
 from .options import project_path_option
 
@@ -25,6 +27,9 @@ def main(ctx: click.Context, project: Path | None, verbose: bool) -> None:
     configuration or schema; 3 the portal (or Prefect server) stayed unreachable.
     """
     ctx.obj = {"verbose": verbose, "project": project}
+    # flow runs of this process send heartbeats as often as deployed runs do (the crash
+    # automation counts on it); set before Prefect reads its settings
+    default_environment("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
 
 
 for module in (validating, publishing, scaffolding, orchestration, devtools):

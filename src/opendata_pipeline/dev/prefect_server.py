@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ServiceError
+from ..orchestrate import HEARTBEAT_SECONDS
 from ..orchestrate.deployments import WORK_POOL
 from ..settings import child_environment
 from .supervisor import Process
 
 DEFAULT_PORT = 4200
-# Flow runs send a heartbeat this often (seconds); a run that stops sending them is
-# marked crashed by the automation ``odp notifications apply`` sets up.
-HEARTBEAT_SECONDS = 30
 
 
 @dataclass(frozen=True)
