@@ -12,8 +12,10 @@ $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install -q "uv==$(UV_VERSION)"
 
+# --compile-bytecode: every odp process starts from .pyc files, also where
+# PYTHONDONTWRITEBYTECODE keeps Python from writing them (else it compiles Prefect anew each time).
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --python 3.11
+	$(UV) sync --frozen --extra dev --python 3.11 --compile-bytecode
 	touch $@
 
 demo: $(VENV)/.installed

@@ -3,6 +3,8 @@
 1. No-op: ``odp publish`` and ``odp plan`` of the unchanged catalogue on the local
    portal, with this project's Prefect server running (every run is recorded on it):
    median of 5 warm runs each, after one run that publishes whatever is pending.
+   Against them, the floor any command that runs a Prefect flow has here: a flow with
+   one task that does nothing, in a fresh process, recorded on the same server.
    Then one ``odp publish`` under cProfile: where the time goes.
 2. First publication: the four datasets into a fresh portal instance through
    ``odp publish`` (validation, versions, data packages, DataStore included), against
@@ -48,6 +50,37 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> float:
 def import_seconds(module: str) -> float:
     """Whole-process time of ``python -c 'import module'`` (median of 3)."""
     return statistics.median(timed([sys.executable, "-c", f"import {module}"]) for _ in range(3))
+
+
+BARE_FLOW = """
+from prefect import flow, task
+
+@task
+def nothing() -> int:
+    return 1
+
+@flow
+def bare() -> int:
+    return nothing.submit().result()
+
+bare()
+"""
+
+
+def prefect_api() -> str:
+    """The Prefect API ``odp`` records its runs on: $PREFECT_API_URL, else the project's."""
+    from opendata_pipeline.dev.prefect_server import PrefectServer
+    from opendata_pipeline.settings import load_settings
+
+    settings = load_settings()
+    server = PrefectServer(ROOT / ".prefect", settings.prefect_port)
+    return settings.prefect_api_url or server.api_url
+
+
+def bare_flow_seconds(runs: int) -> float:
+    """Whole-process time of a one-task Prefect flow recorded on the same API (median)."""
+    env = {**os.environ, "PREFECT_API_URL": prefect_api(), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    return statistics.median(timed([sys.executable, "-c", BARE_FLOW], env) for _ in range(runs))
 
 
 def noop(runs: int) -> dict[str, float]:
@@ -135,6 +168,8 @@ def main() -> None:
     prefect_import = import_seconds("prefect")
     print(f"import prefect (whole process): {prefect_import:.2f} s")
     medians = noop(args.runs)
+    bare = bare_flow_seconds(args.runs)
+    print(f"a bare one-task Prefect flow (whole process), median of {args.runs}: {bare:.2f} s")
     for command, seconds in medians.items():
         target = prefect_import + 1.0
         verdict = "meets" if seconds <= target else "misses"

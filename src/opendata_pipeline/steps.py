@@ -22,19 +22,20 @@ from .catalogue import DatasetSpec
 from .ckan import CkanClient
 from .drafts import refuse_drafts
 from .errors import TerminalError
-from .gather.core import GatherContext, gather_dataset
+from .gather import reuse
+from .gather.core import GatherContext, combine, fetch_sources
 from .gather.http import HttpCache
 from .publish.apply import Applied, apply_plan
 from .publish.destination import Destination
 from .publish.plan import Plan, release_of
 from .publish.planning import plan_release
-from .validate.keys import Lookups
 from .validate.report import Report
 from .validate.step import validate_staged
 
 if TYPE_CHECKING:
     from .profile import PublisherProfile
     from .settings import Settings
+    from .validate.keys import Lookups
 
 
 @dataclass(frozen=True)
@@ -122,15 +123,27 @@ def _write_once(path: Path, data: bytes) -> None:
 def gather(spec: DatasetSpec, workspace: Workspace) -> Staged:
     """Read a dataset's sources and stage its table as a CSV file.
 
+    Sources whose bytes and declaration staged a table before are not read again as
+    tables: that table is reused (:mod:`gather.reuse`).
+
     Raises:
         GatherError, ReadError, MappingError, FetchError: terminal, naming dataset and source.
         FetchUnavailable: a remote source did not answer after retries.
     """
-    gathered = gather_dataset(spec, workspace.gather_context())
+    fetched = fetch_sources(spec, workspace.gather_context())
+    key = reuse.stage_key(spec, fetched)
+    found = reuse.find(workspace.stage, spec.slug, key, len(fetched)) if key else None
+    if found is not None:
+        provenance = [f.provenance(rows) for f, rows in zip(fetched, found.rows, strict=True)]
+        return Staged(spec.slug, found.path, found.sha256, [p.as_dict() for p in provenance])
+    gathered = combine(spec, fetched)
     data = gathered.to_csv_bytes()
     digest = hashlib.sha256(data).hexdigest()
     path = workspace.stage / f"{spec.slug}-{digest}.csv"
     _write_once(path, data)
+    if key:
+        rows = [p.rows for p in gathered.provenance]
+        reuse.remember(workspace.stage, spec.slug, key, path, digest, rows)
     return Staged(spec.slug, path, digest, [p.as_dict() for p in gathered.provenance])
 
 

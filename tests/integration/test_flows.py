@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,7 @@ from opendata_pipeline.flows import publish_catalogue, publish_dataset
 from opendata_pipeline.orchestrate.summary import run_result
 from tests.flowing import CatalogueCopy, catalogue_copy, run_record
 from tests.portal_fixture import Portal
-from tests.project import load_profile
+from tests.project import ROOT, load_profile
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 PACKAGE_TASK = f"catalogue package {load_profile().package_name}"
@@ -99,6 +102,42 @@ def test_catalogue_flow_publishes_in_key_order_with_artifacts_and_cached_validat
     assert "| rows | 0 added, 0 removed, 1 changed |" in str(
         rec3["artifacts"][f"plan-{changed}"].data
     )
+
+
+NO_OP_PROBE = """
+import json, sys
+from opendata_pipeline.cli import main
+try:
+    code = main.main(args=sys.argv[1:], standalone_mode=False) or 0
+except SystemExit as exc:
+    code = exc.code
+tables = ("pandas", "numpy", "pyarrow", "frictionless", "icalendar", "openpyxl")
+print(json.dumps({"code": code, "loaded": [m for m in tables if m in sys.modules]}))
+"""
+
+
+def test_a_no_op_odp_publish_reads_no_table(
+    portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unchanged sources: the staged tables and validation results are reused, nothing is read."""
+    from prefect.settings import PREFECT_API_URL
+
+    cat = catalogue_copy(tmp_path, monkeypatch, portal.url, portal.publisher_token)
+    state, _ = _run(publish_catalogue, cat)
+    assert state.is_completed(), state.message
+    args = ["publish", "--profile", cat.profile, "--portal-url", cat.portal_url]
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    done = subprocess.run(
+        [sys.executable, "-c", NO_OP_PROBE, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    *printed, last = done.stdout.strip().splitlines()
+    assert json.loads(last) == {"code": 0, "loaded": []}, done.stderr
+    assert printed[-1] == "4 datasets: 4 unchanged"
 
 
 def test_a_failing_dataset_stops_only_itself_and_what_references_it(

@@ -1,4 +1,5 @@
-"""``odp --help`` and ``odp validate FILE`` import neither pandas, prefect nor frictionless.
+"""``odp --help`` and ``odp validate FILE`` import neither pandas, prefect nor frictionless;
+the publishing flows import no table library (a no-op run reads no table).
 
 Behaviour, not time: each runs in a fresh interpreter that reports what got imported.
 """
@@ -65,3 +66,17 @@ def test_validating_a_file_with_pandas_already_loaded_still_works() -> None:
     )
     assert (code, loaded) == (0, ["pandas"])
     assert "**Valid**: 3 rows, no errors." in out
+
+
+def test_the_publishing_flows_import_no_table_library() -> None:
+    """A no-op run never reads a table: pandas, numpy, pyarrow and the readers load on demand."""
+    tables = ("pandas", "numpy", "pyarrow", "frictionless", "icalendar", "openpyxl")
+    probe = (
+        "import json, sys\n"
+        "import opendata_pipeline.flows, opendata_pipeline.cli.publishing\n"
+        f"print(json.dumps([m for m in {tables!r} if m in sys.modules]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == []

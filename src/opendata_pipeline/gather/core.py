@@ -6,9 +6,8 @@ import hashlib
 import importlib.util
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import requests
 
 from ..catalogue import CkanSource, DatasetSpec, FileSource, HttpSource, IcsSource, Source
@@ -20,6 +19,9 @@ from .ics import read_ics
 from .mapping import apply_mapping
 from .readers import ReadError, read_table
 from .trust import check_url, local_file
+
+if TYPE_CHECKING:  # pandas where sources are read as tables: a no-op run reuses its stage
+    import pandas as pd
 
 
 class GatherError(TerminalError):
@@ -108,35 +110,48 @@ def _read_local(spec: DatasetSpec, relative: str, ctx: GatherContext, label: str
         raise GatherError(f"{label}: cannot read {relative}: {exc.strerror}") from None
 
 
-def _read_source(
-    spec: DatasetSpec, src: Source, ctx: GatherContext
-) -> tuple[pd.DataFrame, Provenance]:
+@dataclass(frozen=True)
+class Fetched:
+    """One source's bytes as fetched, not yet read as a table."""
+
+    source: Source
+    label: str
+    body: bytes
+    uri: str
+    fmt: str
+    """``csv``, ``xlsx``, ``json`` or ``ics``: how the bytes are read."""
+    retrieved_at: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    """HTTP validators of a remote source (etag, last_modified, not_modified)."""
+
+    def provenance(self, rows: int) -> Provenance:
+        """The provenance record of these bytes, read as ``rows`` rows."""
+        return Provenance(
+            source=self.label.split(", source ", 1)[1],
+            type=self.source.type,
+            uri=self.uri,
+            retrieved_at=self.retrieved_at,
+            sha256=hashlib.sha256(self.body).hexdigest(),
+            bytes=len(self.body),
+            rows=rows,
+            **self.meta,
+        )
+
+
+def _remote_meta(got: Any) -> dict[str, Any]:
+    return {"etag": got.etag, "last_modified": got.last_modified, "not_modified": got.not_modified}
+
+
+def _fetch(spec: DatasetSpec, src: Source, ctx: GatherContext) -> Fetched:
     label = _label(spec, src)
     meta: dict[str, Any] = {}
     if isinstance(src, FileSource):
         path = spec.folder / src.path
         body, uri = _read_local(spec, src.path, ctx, label), _local_uri(path, ctx.root)
         fmt = src.format or path.suffix.lstrip(".").lower()
-        frame = read_table(
-            body,
-            fmt,
-            label,
-            **src.model_dump(include={"encoding", "delimiter", "sheet", "records_path"}),
-        )
     elif isinstance(src, HttpSource):
         got = fetch(src.url, src.format, label, ctx.cache, _policy(src, ctx), ctx.session)
-        body, uri = got.body, src.url
-        meta = {
-            "etag": got.etag,
-            "last_modified": got.last_modified,
-            "not_modified": got.not_modified,
-        }
-        frame = read_table(
-            body,
-            src.format,
-            label,
-            **src.model_dump(include={"encoding", "delimiter", "sheet", "records_path"}),
-        )
+        body, uri, fmt, meta = got.body, src.url, src.format, _remote_meta(got)
     elif isinstance(src, IcsSource):
         if bool(src.path) == bool(src.url):
             raise GatherError(f"{label}: an ics source needs exactly one of path or url")
@@ -146,29 +161,26 @@ def _read_source(
         else:
             assert src.url is not None
             got = fetch(src.url, "ics", label, ctx.cache, _policy(src, ctx), ctx.session)
-            body, uri = got.body, src.url
-            meta = {
-                "etag": got.etag,
-                "last_modified": got.last_modified,
-                "not_modified": got.not_modified,
-            }
-        frame = read_ics(body, label)
+            body, uri, meta = got.body, src.url, _remote_meta(got)
+        fmt = "ics"
     elif isinstance(src, CkanSource):
         body, uri, fmt = _ckan_resource(src, label, ctx)
-        frame = read_table(body, fmt, label, encoding=src.encoding, delimiter=src.delimiter)
     else:  # pragma: no cover - pydantic rejects unknown types first
         raise GatherError(f"{label}: unknown source type")
-    prov = Provenance(
-        source=label.split(", source ", 1)[1],
-        type=src.type,
-        uri=uri,
-        retrieved_at=utc_now(),
-        sha256=hashlib.sha256(body).hexdigest(),
-        bytes=len(body),
-        rows=len(frame),
-        **meta,
-    )
-    return apply_mapping(frame, src.mapping, label, uri), prov
+    return Fetched(src, label, body, uri, fmt, utc_now(), meta)
+
+
+def _table(fetched: Fetched) -> tuple[pd.DataFrame, int]:
+    """The source's table with its mapping applied, and how many rows the source held."""
+    src, body, label = fetched.source, fetched.body, fetched.label
+    if isinstance(src, IcsSource):
+        frame = read_ics(body, label)
+    elif isinstance(src, CkanSource):
+        frame = read_table(body, fetched.fmt, label, encoding=src.encoding, delimiter=src.delimiter)
+    else:
+        options = src.model_dump(include={"encoding", "delimiter", "sheet", "records_path"})
+        frame = read_table(body, fetched.fmt, label, **options)
+    return apply_mapping(frame, src.mapping, label, fetched.uri), len(frame)
 
 
 def _ckan_resource(src: CkanSource, label: str, ctx: GatherContext) -> tuple[bytes, str, str]:
@@ -220,18 +232,39 @@ def _order_columns(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
     return frame[[f for f in fields if f in frame.columns]]
 
 
-def gather_dataset(spec: DatasetSpec, ctx: GatherContext) -> GatherResult:
-    """Read and combine every source of a dataset.
+def fetch_sources(spec: DatasetSpec, ctx: GatherContext) -> list[Fetched]:
+    """Fetch every source of a dataset, in declared order, without reading them as tables.
 
     Raises:
-        GatherError, ReadError, MappingError, FetchError: terminal, naming dataset and source.
+        GatherError, FetchError: terminal, naming dataset and source.
         FetchUnavailable: a remote source did not answer after retries.
+        ReadError, MappingError: an earlier source cannot be read, and a later one not
+            fetched: the earlier error wins, as it does when each source is read in turn.
     """
-    frames, provenance = [], []
+    fetched: list[Fetched] = []
     for src in spec.sources:
-        frame, prov = _read_source(spec, src, ctx)
+        try:
+            fetched.append(_fetch(spec, src, ctx))
+        except OdpError:
+            for earlier in fetched:
+                _table(earlier)
+            raise
+    return fetched
+
+
+def combine(spec: DatasetSpec, fetched: list[Fetched]) -> GatherResult:
+    """Read fetched sources as tables, map and stack them, run the dataset's hook.
+
+    Raises:
+        GatherError, ReadError, MappingError: terminal, naming dataset and source.
+    """
+    import pandas as pd
+
+    frames, provenance = [], []
+    for item in fetched:
+        frame, rows = _table(item)
         frames.append(frame)
-        provenance.append(prov)
+        provenance.append(item.provenance(rows))
     combined = pd.concat(frames, ignore_index=True).fillna("") if len(frames) > 1 else frames[0]
     if spec.hook:
         combined = _load_hook(spec)(combined, {"spec": spec, "provenance": provenance})
@@ -241,11 +274,24 @@ def gather_dataset(spec: DatasetSpec, ctx: GatherContext) -> GatherResult:
     return GatherResult(spec.slug, _order_columns(combined, spec), provenance)
 
 
+def gather_dataset(spec: DatasetSpec, ctx: GatherContext) -> GatherResult:
+    """Read and combine every source of a dataset.
+
+    Raises:
+        GatherError, ReadError, MappingError, FetchError: terminal, naming dataset and source.
+        FetchUnavailable: a remote source did not answer after retries.
+    """
+    return combine(spec, fetch_sources(spec, ctx))
+
+
 __all__ = [
+    "Fetched",
     "GatherContext",
     "GatherError",
     "GatherResult",
     "Provenance",
     "ReadError",
+    "combine",
+    "fetch_sources",
     "gather_dataset",
 ]

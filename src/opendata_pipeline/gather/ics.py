@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
-
-import pandas as pd
-from icalendar import Calendar
+from typing import TYPE_CHECKING, Any
 
 from .readers import ReadError, decode
+
+if TYPE_CHECKING:  # imported where a feed is read, not wherever gathering is imported
+    import pandas as pd
 
 COLUMNS = [
     "uid",
@@ -62,6 +62,9 @@ def read_ics(body: bytes, label: str) -> pd.DataFrame:
     Raises:
         ReadError: not an iCalendar document, or an event without UID or DTSTART.
     """
+    import pandas as pd
+    from icalendar import Calendar
+
     try:
         cal = Calendar.from_ical(decode(body, None, label))
     except ValueError as exc:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..catalogue import Mapping
 from ..errors import TerminalError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class MappingError(TerminalError):

@@ -11,12 +11,14 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import TerminalError
-from .tables import CsvTable, TableDecodeError, TableReadError
+
+if TYPE_CHECKING:  # pandas and pyarrow where bytes are read, not wherever gathering is imported
+    import pandas as pd
+
+    from .tables import CsvTable
 
 
 class ReadError(TerminalError):
@@ -69,6 +71,10 @@ def read_csv(
         ReadError: empty or undecodable file, blank or duplicate header names, or a row
             whose cell count differs from the header's (with its row number).
     """
+    import pandas as pd
+
+    from .tables import CsvTable, TableDecodeError, TableReadError
+
     try:
         with CsvTable(body, encoding=encoding, delimiter=delimiter) as table:
             header = table.labels
@@ -128,6 +134,7 @@ def cell_text(value: Any) -> str:
 
 def read_xlsx(body: bytes, label: str, sheet: str | None = None) -> pd.DataFrame:
     """Read the first (or named) sheet of an XLSX workbook into a string table."""
+    import pandas as pd
     from openpyxl import load_workbook
 
     try:
@@ -153,6 +160,8 @@ def read_json(
     body: bytes, label: str, records_path: str | None = None, encoding: str | None = None
 ) -> pd.DataFrame:
     """Read a JSON list of objects (optionally under a dotted ``records_path``)."""
+    import pandas as pd
+
     try:
         doc = json.loads(decode(body, encoding, label))
     except json.JSONDecodeError as exc:

@@ -9,11 +9,12 @@ import io
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..catalogue import DatasetSpec
+
+if TYPE_CHECKING:  # pandas only where a table is read: a no-op run never does
+    import pandas as pd
 
 #: Stable resources every published dataset has, in display order. ``xlsx`` and
 #: ``csv_excel`` are left out of versions too large for spreadsheets.
@@ -254,4 +255,6 @@ def canonical_schema(schema: dict[str, Any]) -> bytes:
 
 def published_frame(data: bytes) -> pd.DataFrame:
     """Read a published CSV (UTF-8) with every cell as a string, empty cells as ''."""
+    import pandas as pd
+
     return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +28,8 @@ from .state import read_reference
 from .versioning import parse_version
 
 ROLE = "catalogue-package"
+#: Member datasets read at the same time (the portal serves a few requests at once).
+READERS = 4
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,17 @@ def package_version(
 
 
 def read_members(client: CkanClient, catalogue: dict[str, DatasetSpec]) -> list[Reference]:
-    """The published datasets of ``catalogue`` (reads only; unpublished ones are left out)."""
-    found = (read_reference(client, name, spec.table_schema()) for name, spec in catalogue.items())
+    """The published datasets of ``catalogue`` (reads only; unpublished ones are left out).
+
+    The datasets are read side by side (a few at a time); the first error in catalogue
+    order is raised, as if they were read one after the other.
+    """
+
+    def read(item: tuple[str, DatasetSpec]) -> Reference | None:
+        return read_reference(client, item[0], item[1].table_schema())
+
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        found = list(pool.map(read, catalogue.items()))
     return sorted((ref for ref in found if ref is not None), key=lambda ref: ref.name)
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .artifacts import published_frame
+
+if TYPE_CHECKING:  # pandas only when a schema's formats need rewriting
+    import pandas as pd
 
 TYPE_MAP = {
     "integer": "int8",
@@ -60,6 +61,8 @@ def _needs_rewrite(field: dict[str, Any]) -> bool:
 
 
 def _rewrite_column(values: pd.Series, field: dict[str, Any]) -> pd.Series:
+    import pandas as pd
+
     kind = field.get("type", "string")
     present = values != ""
     out = values.copy()

@@ -9,12 +9,13 @@ probability about n^2 / 2^65, and then a row would be missing from the list.
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .artifacts import published_frame
+
+if TYPE_CHECKING:  # imported where rows are compared: a no-op run never does
+    import numpy as np
+    import pandas as pd
 
 #: At most this many rows added, removed and changed in total are listed one by one.
 LIMIT = 10
@@ -32,6 +33,9 @@ def row_details(
     ``{"change": "changed", "key": {...}, "fields": {name: [old, new]}}``.
     Columns only one side has count as empty on the other side.
     """
+    import numpy as np
+    import pandas as pd
+
     new_frame, old_frame = published_frame(new), published_frame(old)
     columns = list(dict.fromkeys([*new_frame.columns, *old_frame.columns]))
     old_frame = old_frame.reindex(columns=columns, fill_value="")
@@ -65,11 +69,16 @@ def row_details(
 
 def _positions(keys: np.ndarray) -> pd.Series:
     """Key hash -> row position (the first row where a key occurs twice)."""
+    import numpy as np
+    import pandas as pd
+
     first = ~pd.Index(keys).duplicated()
     return pd.Series(np.flatnonzero(first), index=keys[first])
 
 
 def _hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    import pandas as pd
+
     return pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
 
 

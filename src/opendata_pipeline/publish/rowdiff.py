@@ -11,12 +11,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # imported where rows are compared: a no-op run never does
+    import numpy as np
+    import pandas as pd
 
 BATCH_ROWS = 200_000
-_EMPTY = np.empty(0, dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class RowDiff:
 
 def _batches(data: bytes) -> Iterator[pd.DataFrame]:
     """A published CSV in batches, every cell a string, empty cells ''."""
+    import pandas as pd
+
     yield from pd.read_csv(
         io.BytesIO(data),
         dtype=str,
@@ -43,22 +46,29 @@ def _batches(data: bytes) -> Iterator[pd.DataFrame]:
 
 
 def _columns(data: bytes) -> list[str]:
+    import pandas as pd
+
     return [str(c) for c in pd.read_csv(io.BytesIO(data), dtype=str, nrows=0).columns]
 
 
 def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    import pandas as pd
+
     return pd.util.hash_pandas_object(frame, index=False, categorize=False).to_numpy()
 
 
 def _hashes(data: bytes, columns: list[str], key: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the hash of its key and of the whole row (over ``columns``, missing = '')."""
+    import numpy as np
+
     keys, rows = [], []
     for batch in _batches(data):
         batch = batch.reindex(columns=columns, fill_value="")
         keys.append(_row_hashes(batch[key]))
         rows.append(_row_hashes(batch))
     if not keys:
-        return _EMPTY, _EMPTY
+        empty = np.empty(0, dtype=np.uint64)
+        return empty, empty
     return np.concatenate(keys), np.concatenate(rows)
 
 
@@ -67,6 +77,8 @@ def row_diff(old: bytes | None, new: bytes, key: list[str]) -> RowDiff:
 
     Columns only one side has count as empty on the other side.
     """
+    import numpy as np
+
     if old is None:
         return RowDiff(sum(len(b) for b in _batches(new)), 0, 0)
     new_columns, old_columns = _columns(new), _columns(old)

@@ -17,12 +17,13 @@ import io
 import math
 from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .artifacts import published_frame
 from .datastore import datastore_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Excel's sheet holds 1,048,576 rows, one of them the header.
 EXCEL_MAX_ROWS = 1_048_575

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from ..catalogue import DatasetSpec, foreign_key_targets, publish_order
 from ..errors import OdpError, TerminalError
-
-if TYPE_CHECKING:  # gathering needs pandas; validating a file does not
-    from ..gather.core import GatherContext, GatherResult
-from .engine import Target, Validation, validate_bytes, validate_file
-from .keys import Lookups
 from .report import Report
+
+if TYPE_CHECKING:  # the engine (pyarrow) only where a table is validated, never in a no-op run
+    from ..gather.core import GatherContext, GatherResult
+    from .engine import Validation
+    from .keys import Lookups
 
 
 class ValidationFailed(TerminalError):
@@ -48,6 +48,8 @@ def validate_data(
     spec: DatasetSpec, data: bytes, lookups: Lookups | None = None, cap: int = 100
 ) -> tuple[Report, Lookups]:
     """Validate a dataset's CSV bytes; return the report and the table's own key values."""
+    from .engine import Target, validate_bytes
+
     result = validate_bytes(
         Target(spec.slug, f"{spec.slug}.csv", data), spec.table_schema(), lookups or {}, cap
     )
@@ -58,6 +60,8 @@ def validate_staged(
     spec: DatasetSpec, path: Path, lookups: Lookups | None = None, cap: int = 100
 ) -> Validation:
     """Validate a dataset's staged CSV file, streaming; foreign keys against ``lookups``."""
+    from .engine import validate_file
+
     result = validate_file(
         path, spec.table_schema(), dataset=spec.slug, format="csv", lookups=lookups or {}, cap=cap
     )
@@ -124,4 +128,6 @@ def validate_datasets(
 
 def validate_path(path: Path, schema: dict[str, object], cap: int = 100) -> Report:
     """Validate a table file on its own (foreign keys to other tables are not checked)."""
+    from .engine import validate_file
+
     return validate_file(path, schema, dataset=path.stem, cap=cap).report
