@@ -54,7 +54,9 @@ def test_wheel_in_a_fresh_virtualenv_publishes_a_new_project(
     venv = tmp_path / "venv"
     python = str(venv / "bin" / "python")
     _run([uv, "venv", "-q", "--python", "3.11", str(venv)], tmp_path)
-    _run([uv, "pip", "sync", "-q", "--offline", "--python", python, str(locked)], tmp_path)
+    # not --offline: uv's cache holds the locked wheels but, on a machine whose .venv was
+    # installed from the lock file, not the package index pages that sync resolves with
+    _run([uv, "pip", "sync", "-q", "--python", python, str(locked)], tmp_path)
     _run(
         [uv, "pip", "install", "-q", "--offline", "--no-deps", "--python", python, str(wheel)],
         tmp_path,
