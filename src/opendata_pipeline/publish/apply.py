@@ -13,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..catalogue import foreign_key_targets
@@ -21,6 +23,7 @@ from ..ckan import CkanClient
 from ..clock import utc_now
 from ..errors import PortalConflict, PortalNotFound, PortalRejected, TerminalError
 from . import artifacts, history, presentation
+from .datastore import file_digest
 from .metadata import package_fields
 from .plan import Plan, Release, desired_metadata
 from .planning import plan_release
@@ -281,7 +284,6 @@ def publish_version(
             *[v for v in published_history(previous, state) if v.get("version") != version],
         ],
     }
-    data = release.data()
     package = artifacts.datapackage(
         release.spec,
         release.schema,
@@ -294,37 +296,52 @@ def publish_version(
         _references(client, release),
     )
     report = {"version": version, "published_at": published_at, **release.report}
-    contents = {
-        "data": data,
+    # the tables go up from their files: a large one is never held in memory
+    contents: dict[str, bytes | Path] = {
+        "data": release.data_path,
         "datapackage": artifacts.to_bytes(package),
         "schema": release.schema_bytes,
         "report": artifacts.to_bytes(report),
         "changelog": artifacts.to_bytes(changelog),
-        "archive": data,
+        "archive": release.data_path,
     }
     history_page = f"{portal}/dataset/{slug}/resource/{rid('history_md')}"
-    contents |= presentation.version_files(release, changelog, report)
-    ids = {role: rid(role) for role in artifacts.CURRENT_ROLES} | {"archive": archive_id}
-    files = {
-        f"update__resources__{ids[role]}__upload": (artifacts.file_name(role, slug, version), body)
-        for role, body in contents.items()
-    }
-    desired = desired_metadata(release, state)
-    update = _package_update(release, state, desired, {"version_notes": plan.notes()})
-    update.update(version=version, state="active")
-    update["notes"] = history.dataset_notes(release.spec.notes, changelog, history_page)
-    conforms_to = desired["extras"]["conforms_to"] if "schema" in state.current else None
-    update["resources"] = _resources(
-        release, state, ids, contents, version, published_at, conforms_to
-    )
-    return _revise(client, state, update, files)
+    with tempfile.TemporaryDirectory(prefix="odp-version-", dir=release.data_path.parent) as tmp:
+        contents |= presentation.version_files(release, changelog, report, Path(tmp))
+        ids = {role: rid(role) for role in artifacts.CURRENT_ROLES} | {"archive": archive_id}
+        files = {
+            f"update__resources__{ids[role]}__upload": (
+                artifacts.file_name(role, slug, version),
+                body,
+            )
+            for role, body in contents.items()
+        }
+        desired = desired_metadata(release, state)
+        update = _package_update(release, state, desired, {"version_notes": plan.notes()})
+        update.update(version=version, state="active")
+        update["notes"] = history.dataset_notes(release.spec.notes, changelog, history_page)
+        conforms_to = desired["extras"]["conforms_to"] if "schema" in state.current else None
+        update["resources"] = _resources(
+            release, state, ids, contents, version, published_at, conforms_to
+        )
+        return _revise(client, state, update, files)
+
+
+def _sha256(release: Release, content: bytes | Path) -> str:
+    """The sha256 of a file's content (the staged table's is known already)."""
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).hexdigest()
+    if content == release.data_path:
+        return release.sha256
+    digest: str = file_digest(content).hexdigest()
+    return digest
 
 
 def _resources(
     release: Release,
     state: PortalState,
     ids: dict[str, str],
-    contents: dict[str, bytes],
+    contents: dict[str, bytes | Path],
     version: str,
     published_at: str,
     conforms_to: str | None,
@@ -334,7 +351,7 @@ def _resources(
     spec = release.spec
 
     def fields(role: str) -> dict[str, Any]:
-        digest = hashlib.sha256(contents[role]).hexdigest()
+        digest = _sha256(release, contents[role])
         text = presentation.description(role, contents)
         meta = artifacts.resource_meta(role, spec, version, text)
         meta.update(id=ids[role], sha256=digest, hash=digest, hash_algorithm=SHA256_URI)
