@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import requests
@@ -56,6 +57,15 @@ class GatherResult:
     def to_csv_bytes(self) -> bytes:
         """Serialise as UTF-8 CSV with comma delimiter and LF line ends."""
         return self.frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+    def write_csv(self, target: BinaryIO) -> None:
+        """Write :meth:`to_csv_bytes`'s bytes to ``target``, a chunk of rows at a time."""
+        text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+        try:
+            self.frame.to_csv(text, index=False, lineterminator="\n")
+            text.flush()
+        finally:
+            text.detach()  # the caller owns ``target``
 
 
 @dataclass(frozen=True)

@@ -124,8 +124,5 @@ def load_token(data: bytes | Path, fields: list[dict[str, Any]], primary_key: li
 
 def file_digest(path: Path) -> Any:
     """The sha256 object of a file's bytes, read in blocks (``.hexdigest()`` for the hash)."""
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest
+        return hashlib.file_digest(fh, "sha256")
