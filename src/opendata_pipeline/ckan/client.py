@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import ckanapi
@@ -238,6 +238,43 @@ class CkanClient:
 
         resp: requests.Response = self._retrying(f"GET {url}", once)
         return resp
+
+    def download(self, url: str, target: BinaryIO) -> tuple[int, str]:
+        """GET a file into ``target`` in blocks (never whole in memory).
+
+        Like :meth:`get`, the token goes only to the portal's origin and network errors
+        and 502/503/504 are retried within the time budget; each attempt starts
+        ``target`` afresh.
+
+        Returns:
+            The HTTP status and the sha256 of what was written (only a 200's body is).
+
+        Raises:
+            PortalUnavailable: no complete answer (or only 502/503/504) until the budget ran out.
+        """
+        own = origin(url) == origin(self.url)
+        headers = {"Authorization": self._token} if self._token and own else {}
+
+        def once(left: float) -> tuple[int, str]:
+            target.seek(0)
+            target.truncate()
+            digest = hashlib.sha256()
+            try:
+                with self._session.get(
+                    url, timeout=self._bound(left), headers=headers, stream=True
+                ) as resp:
+                    if resp.status_code in TRANSIENT_STATUS:
+                        raise PortalUnavailable(f"GET {url}: HTTP {resp.status_code}")
+                    if resp.status_code == 200:
+                        for block in resp.iter_content(1 << 20):
+                            digest.update(block)
+                            target.write(block)
+                    return resp.status_code, digest.hexdigest()
+            except _NETWORK_ERRORS as exc:
+                raise PortalUnavailable(self._msg(f"GET {url} failed ({_reason(exc)})")) from None
+
+        answer: tuple[int, str] = self._retrying(f"GET {url}", once)
+        return answer
 
     def _retrying(self, what: str, attempt: Callable[[float], Any]) -> Any:
         """Run ``attempt`` until it succeeds, fails for good, or the time budget is spent."""

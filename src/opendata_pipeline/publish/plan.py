@@ -232,13 +232,14 @@ def _archive_without_table(state: PortalState) -> bool:
 def make_plan(
     release: Release,
     state: PortalState,
-    previous_data: bytes | None = None,
+    previous_data: bytes | Path | None = None,
     previous_schema: dict[str, Any] | None = None,
 ) -> Plan:
     """Compare the release with the portal's state.
 
     Args:
-        previous_data: the current version's CSV (needed only when the data changed).
+        previous_data: the current version's CSV, or its file (needed only when the
+            data changed); a file is read in batches.
         previous_schema: the current version's schema (needed only when it changed).
     """
     current = state.version
@@ -258,14 +259,15 @@ def make_plan(
     version = next_version(current, data_changed, changes)
     if version is not None:
         rows = (
-            row_diff(previous_data, release.data(), release.primary_key)
+            row_diff(previous_data, release.data_path, release.primary_key)
             if data_changed
             else RowDiff(0, 0, 0)
         )
         details = None
         few = rows.added + rows.removed + rows.changed <= DETAIL_LIMIT
         if previous_data is not None and few and release.rows <= MAX_ROWS:
-            details = row_details(previous_data, release.data(), release.primary_key)
+            old = previous_data.read_bytes() if isinstance(previous_data, Path) else previous_data
+            details = row_details(old, release.data(), release.primary_key)
         return Plan(release, state, "version", current, version, rows, changes, meta, True, details)
     pending = state.datastore is not None and (
         state.datastore.get("token") != release.token or _archive_without_table(state)
