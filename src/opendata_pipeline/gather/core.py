@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -110,12 +111,33 @@ def _policy(src: HttpSource | IcsSource | CkanSource, ctx: GatherContext) -> Fet
 
 
 def _read_local(spec: DatasetSpec, relative: str, ctx: GatherContext, label: str) -> bytes:
-    roots = [ctx.root] + ([ctx.catalogue] if ctx.catalogue else [])
-    path = local_file(spec.folder, relative, roots, ctx.secret_files, label)
     try:
-        return path.read_bytes()
+        return _local_path(spec, relative, ctx, label).read_bytes()
     except OSError as exc:
         raise GatherError(f"{label}: cannot read {relative}: {exc.strerror}") from None
+
+
+def _local_path(spec: DatasetSpec, relative: str, ctx: GatherContext, label: str) -> Path:
+    roots = [ctx.root] + ([ctx.catalogue] if ctx.catalogue else [])
+    return local_file(spec.folder, relative, roots, ctx.secret_files, label)
+
+
+def _readable(spec: DatasetSpec, relative: str, ctx: GatherContext, label: str) -> Path:
+    """A local file to read in blocks (a large CSV is never held in memory whole)."""
+    path = _local_path(spec, relative, ctx, label)
+    try:
+        with path.open("rb"):
+            return path
+    except OSError as exc:
+        raise GatherError(f"{label}: cannot read {relative}: {exc.strerror}") from None
+
+
+def _fingerprint(body: bytes | Path) -> tuple[str, int]:
+    """The sha256 and size of a source's bytes (a file is read in blocks)."""
+    if isinstance(body, bytes):
+        return hashlib.sha256(body).hexdigest(), len(body)
+    with body.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest(), os.fstat(fh.fileno()).st_size
 
 
 def _read_source(
@@ -123,10 +145,12 @@ def _read_source(
 ) -> tuple[pd.DataFrame, Provenance]:
     label = _label(spec, src)
     meta: dict[str, Any] = {}
+    body: bytes | Path
     if isinstance(src, FileSource):
         path = spec.folder / src.path
-        body, uri = _read_local(spec, src.path, ctx, label), _local_uri(path, ctx.root)
         fmt = src.format or path.suffix.lstrip(".").lower()
+        read = _readable if fmt == "csv" else _read_local
+        body, uri = read(spec, src.path, ctx, label), _local_uri(path, ctx.root)
         frame = read_table(
             body,
             fmt,
@@ -168,13 +192,14 @@ def _read_source(
         frame = read_table(body, fmt, label, encoding=src.encoding, delimiter=src.delimiter)
     else:  # pragma: no cover - pydantic rejects unknown types first
         raise GatherError(f"{label}: unknown source type")
+    digest, size = _fingerprint(body)
     prov = Provenance(
         source=label.split(", source ", 1)[1],
         type=src.type,
         uri=uri,
         retrieved_at=utc_now(),
-        sha256=hashlib.sha256(body).hexdigest(),
-        bytes=len(body),
+        sha256=digest,
+        bytes=size,
         rows=len(frame),
         **meta,
     )

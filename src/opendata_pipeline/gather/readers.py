@@ -83,7 +83,9 @@ def read_csv(
             for batch in table.batches():
                 kept = _kept_rows(batch, len(header), label, table.dialect.delimiter)
                 for j, column in enumerate(batch.columns):
-                    chunks[j].append(column.filter(kept))
+                    column = column if kept is None else column.filter(kept)
+                    # pandas keeps strings as large_string: cast a batch at a time
+                    chunks[j].append(column.cast(pa.large_string()))
     except TableDecodeError as exc:
         if encoding:  # name the byte, its offset in the whole file and its line
             decode(body if isinstance(body, bytes) else body.read_bytes(), encoding, label)
@@ -91,7 +93,7 @@ def read_csv(
     except TableReadError as exc:
         raise ReadError(f"{label}: {exc}") from None
     columns = {
-        name: pd.array(pa.chunked_array(chunks[j], pa.string()).combine_chunks(), dtype=str)
+        name: pd.array(pa.chunked_array(chunks[j], pa.large_string()), dtype=str)
         for j, name in enumerate(header)
     }
     return pd.DataFrame(columns, columns=header) if columns else pd.DataFrame(columns=header)
@@ -104,8 +106,8 @@ def _blank_pattern() -> str:
     return "^[" + "".join(f"\\x{{{c:x}}}" for c in spaces) + "]*$"
 
 
-def _kept_rows(batch: Batch, width: int, label: str, delimiter: str) -> pa.Array:
-    """Which rows of a batch hold data: blank lines are left out.
+def _kept_rows(batch: Batch, width: int, label: str, delimiter: str) -> pa.Array | None:
+    """Which rows of a batch hold data (None: all): blank lines are left out.
 
     Raises:
         ReadError: a row that is not blank has another cell count than the header.
@@ -123,7 +125,7 @@ def _kept_rows(batch: Batch, width: int, label: str, delimiter: str) -> pa.Array
             f"{label}: row {batch.first_row + i} has {len(row)} cells, the header has "
             f"{width} (delimiter {delimiter!r})"
         )
-    return pa.array(keep)
+    return None if keep.all() else pa.array(keep)
 
 
 def _check_header(header: list[str], label: str) -> None:
@@ -198,10 +200,11 @@ def read_json(
     return pd.DataFrame(data, columns=columns, dtype=str)
 
 
-def read_table(body: bytes, fmt: str, label: str, **options: Any) -> pd.DataFrame:
-    """Dispatch on the declared format."""
+def read_table(body: bytes | Path, fmt: str, label: str, **options: Any) -> pd.DataFrame:
+    """Dispatch on the declared format (a CSV file is read in batches, others whole)."""
     if fmt == "csv":
         return read_csv(body, label, options.get("encoding"), options.get("delimiter"))
+    body = body.read_bytes() if isinstance(body, Path) else body
     if fmt == "xlsx":
         return read_xlsx(body, label, options.get("sheet"))
     if fmt == "json":
