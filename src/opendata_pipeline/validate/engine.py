@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..gather.tables import BATCH_ROWS, Batch, CsvTable, TableReadError, arrow_array
+from ..memory import release_unused
 from . import keys as K
 from .fastchecks import check_column, formula_cells
 from .keys import KeyColumns, Lookups, field_list
@@ -362,6 +363,7 @@ def _csv(run: _Run, path: Path, encoding: str | None, batch_rows: int) -> None:
             run.cols = KeyColumns(run.key_names)
             _whole_file(run, path, "csv", {"encoding": encoding})
             return
+    release_unused()  # the batches are gone; the key checks below build hash tables
     _integrity(run)
 
 
