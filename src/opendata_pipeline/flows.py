@@ -20,7 +20,8 @@ from opendata_pipeline.orchestrate.tasks import apply, gather, plan, refresh_pac
 def pipeline(run: Run, spec: DatasetSpec, refs: list[DatasetRun]) -> DatasetRun:
     """Submit one dataset's steps; ``refs``: the datasets its foreign keys point at."""
     staged = gather.submit(spec, run.workspace)
-    checked = validate.submit(spec, staged, [r.validated for r in refs], run.workspace)
+    referenced_keys = [r.validated for r in refs]
+    checked = validate.submit(spec, staged, referenced_keys, run.workspace, run.referenced(spec))
     if not run.publishes(spec):  # referenced only: validated for its keys
         return DatasetRun(spec, staged, checked)
     planned = plan.submit(spec, checked, run.destination)

@@ -25,6 +25,7 @@ from .errors import TerminalError
 from .gather import reuse
 from .gather.core import GatherContext, combine, fetch_sources
 from .gather.http import HttpCache
+from .memory import release_unused
 from .publish.apply import Applied, apply_plan
 from .publish.destination import Destination
 from .publish.plan import Plan, release_of
@@ -137,14 +138,28 @@ def gather(spec: DatasetSpec, workspace: Workspace) -> Staged:
         provenance = [f.provenance(rows) for f, rows in zip(fetched, found.rows, strict=True)]
         return Staged(spec.slug, found.path, found.sha256, [p.as_dict() for p in provenance])
     gathered = combine(spec, fetched)
-    data = gathered.to_csv_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    path = workspace.stage / f"{spec.slug}-{digest}.csv"
-    _write_once(path, data)
+    workspace.stage.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=workspace.stage, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            gathered.write_csv(fh)  # streamed: the table's text is never one string
+            fh.seek(0)
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        path = workspace.stage / f"{spec.slug}-{digest}.csv"
+        if path.exists():
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     if key:
         rows = [p.rows for p in gathered.provenance]
         reuse.remember(workspace.stage, spec.slug, key, path, digest, rows)
-    return Staged(spec.slug, path, digest, [p.as_dict() for p in gathered.provenance])
+    staged = Staged(spec.slug, path, digest, [p.as_dict() for p in gathered.provenance])
+    del gathered, fetched
+    release_unused()  # the table is on disk now; the next step starts small
+    return staged
 
 
 @functools.cache
@@ -183,10 +198,13 @@ def validate(
     references: list[Checked],
     workspace: Workspace,
     cap: int = 100,
+    keep_keys: bool = True,
 ) -> Checked:
     """Validate a staged table against its schema, foreign keys against ``references``.
 
-    Returns the report whether the table is valid or not.
+    Returns the report whether the table is valid or not. ``keep_keys``: keep the
+    table's key values in a file for datasets whose foreign keys point at it (False
+    when none does: for a large table they cost memory and time).
 
     Raises:
         ReferenceInvalid: a referenced table is invalid; its keys cannot vouch for ours.
@@ -197,7 +215,7 @@ def validate(
             f"dataset {spec.slug}: foreign keys not checked: referenced dataset(s) "
             f"{', '.join(invalid)} are invalid"
         )
-    result = validate_staged(spec, staged.path, _lookups(references), cap)
+    result = validate_staged(spec, staged.path, _lookups(references), cap, keep_keys)
     report, own = result.report, result.lookups
     keys_path = None
     if own:  # the engine's digest is in the name: key files of other code never match
@@ -205,6 +223,8 @@ def validate(
         name = f"{spec.slug}-{digests}.keys"
         keys_path = workspace.stage / name
         _write_once(keys_path, pickle.dumps(own, protocol=pickle.HIGHEST_PROTOCOL))
+    del result, own
+    release_unused()
     return Checked(staged, report, keys_path)
 
 
@@ -219,7 +239,9 @@ def plan(spec: DatasetSpec, checked: Checked, destination: Destination, client: 
     release = release_of(
         spec, destination, staged.path, staged.sha256, checked.report, staged.provenance
     )
-    return plan_release(client, release)
+    planned = plan_release(client, release)
+    release_unused()  # the previous version's table was read to count changed rows
+    return planned
 
 
 def apply(plan: Plan, client: CkanClient, allow_draft: bool = False) -> Applied:
@@ -230,4 +252,6 @@ def apply(plan: Plan, client: CkanClient, allow_draft: bool = False) -> Applied:
     """
     if not allow_draft:
         refuse_drafts(plan.release.spec)
-    return apply_plan(client, plan)
+    applied = apply_plan(client, plan)
+    release_unused()
+    return applied

@@ -13,10 +13,11 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import ckanapi
+import ckanapi.common
 import requests
 
 from ..errors import (
@@ -27,6 +28,7 @@ from ..errors import (
 )
 from ..redact import redact
 from ..retry import backoff_delay
+from .multipart import Content, MultipartBody
 
 TRANSIENT_STATUS = {502, 503, 504}
 RETRY_SECONDS = 60.0
@@ -37,6 +39,7 @@ _NETWORK_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+USER_AGENT = "opendata-pipeline/0.1"
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -91,7 +94,7 @@ class CkanClient:
         self._extensions: frozenset[str] | None = None
         self._session = _OwnOriginSession()
         self._remote = ckanapi.RemoteCKAN(
-            self.url, apikey=token, user_agent="opendata-pipeline/0.1", session=self._session
+            self.url, apikey=token, user_agent=USER_AGENT, session=self._session
         )
 
     @property
@@ -102,8 +105,13 @@ class CkanClient:
     def __repr__(self) -> str:
         return f"CkanClient({self.url!r}, token={'set' if self._token else 'none'})"
 
-    def call(self, action: str, files: dict[str, Any] | None = None, **data: Any) -> Any:
+    def call(
+        self, action: str, files: dict[str, tuple[str, Content]] | None = None, **data: Any
+    ) -> Any:
         """Call a CKAN action and return its result; retry transient failures.
+
+        ``files`` are uploads (form field -> file name and content: bytes, a path or a
+        seekable stream); they are streamed, never read into memory whole.
 
         Raises:
             PortalUnavailable: the portal did not answer, or answered 502/503/504, until
@@ -116,14 +124,19 @@ class CkanClient:
         return self._retrying(action, lambda left: self._call_once(action, files, data, left))
 
     def _call_once(
-        self, action: str, files: dict[str, Any] | None, data: dict[str, Any], left: float
+        self,
+        action: str,
+        files: dict[str, tuple[str, Content]] | None,
+        data: dict[str, Any],
+        left: float,
     ) -> Any:
         if self._on_call is not None:
             self._on_call(action)
-        _rewind(files)
         try:
+            if files:
+                return self._post_multipart(action, data, files, self._bound(left))
             return self._remote.call_action(
-                action, data_dict=data, files=files, requests_kwargs={"timeout": self._bound(left)}
+                action, data_dict=data, requests_kwargs={"timeout": self._bound(left)}
             )
         except _NETWORK_ERRORS as exc:
             raise PortalUnavailable(
@@ -159,6 +172,27 @@ class CkanClient:
             raise PortalRejected(
                 self._msg(f"{action}: portal error {status}: {_short(exc)}")
             ) from None
+
+    def _post_multipart(
+        self,
+        action: str,
+        data: dict[str, str],
+        files: dict[str, tuple[str, Content]],
+        timeout: tuple[float, float],
+    ) -> Any:
+        """POST an action with uploads, streamed from disk (ckanapi would hold them in memory).
+
+        The answer is read as ckanapi reads it, so errors translate the same way.
+        """
+        url = f"{self.url}/api/action/{action}"
+        with MultipartBody(data, files) as body:
+            headers = {"Content-Type": body.content_type, "User-Agent": USER_AGENT}
+            if self._token:
+                headers |= {"Authorization": self._token, "X-CKAN-API-Key": self._token}
+            resp = self._session.post(
+                url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+            )
+        return ckanapi.common.reverse_apicontroller_action(url, resp.status_code, resp.text)
 
     def _name_taken(self, action: str, data: dict[str, Any], exc: Exception) -> bool:
         """True if a ``package_create`` was refused because the name exists by now.
@@ -205,6 +239,43 @@ class CkanClient:
         resp: requests.Response = self._retrying(f"GET {url}", once)
         return resp
 
+    def download(self, url: str, target: BinaryIO) -> tuple[int, str]:
+        """GET a file into ``target`` in blocks (never whole in memory).
+
+        Like :meth:`get`, the token goes only to the portal's origin and network errors
+        and 502/503/504 are retried within the time budget; each attempt starts
+        ``target`` afresh.
+
+        Returns:
+            The HTTP status and the sha256 of what was written (only a 200's body is).
+
+        Raises:
+            PortalUnavailable: no complete answer (or only 502/503/504) until the budget ran out.
+        """
+        own = origin(url) == origin(self.url)
+        headers = {"Authorization": self._token} if self._token and own else {}
+
+        def once(left: float) -> tuple[int, str]:
+            target.seek(0)
+            target.truncate()
+            digest = hashlib.sha256()
+            try:
+                with self._session.get(
+                    url, timeout=self._bound(left), headers=headers, stream=True
+                ) as resp:
+                    if resp.status_code in TRANSIENT_STATUS:
+                        raise PortalUnavailable(f"GET {url}: HTTP {resp.status_code}")
+                    if resp.status_code == 200:
+                        for block in resp.iter_content(1 << 20):
+                            digest.update(block)
+                            target.write(block)
+                    return resp.status_code, digest.hexdigest()
+            except _NETWORK_ERRORS as exc:
+                raise PortalUnavailable(self._msg(f"GET {url} failed ({_reason(exc)})")) from None
+
+        answer: tuple[int, str] = self._retrying(f"GET {url}", once)
+        return answer
+
     def _retrying(self, what: str, attempt: Callable[[float], Any]) -> Any:
         """Run ``attempt`` until it succeeds, fails for good, or the time budget is spent."""
         start = time.monotonic()
@@ -236,15 +307,6 @@ class CkanClient:
 
     def _msg(self, text: str) -> str:
         return redact(text, [self._token])
-
-
-def _rewind(files: dict[str, Any] | None) -> None:
-    """Put upload streams back at their start, so that a retried request sends them whole."""
-    for value in (files or {}).values():
-        parts = value if isinstance(value, tuple) else (value,)
-        for part in parts:
-            if hasattr(part, "seek"):
-                part.seek(0)
 
 
 def _reason(exc: Exception) -> str:

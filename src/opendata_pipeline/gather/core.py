@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
+import os
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import requests
 
@@ -59,6 +62,15 @@ class GatherResult:
         """Serialise as UTF-8 CSV with comma delimiter and LF line ends."""
         return self.frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
+    def write_csv(self, target: BinaryIO) -> None:
+        """Write :meth:`to_csv_bytes`'s bytes to ``target``, a chunk of rows at a time."""
+        text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+        try:
+            self.frame.to_csv(text, index=False, lineterminator="\n")
+            text.flush()
+        finally:
+            text.detach()  # the caller owns ``target``
+
 
 @dataclass(frozen=True)
 class GatherContext:
@@ -102,12 +114,33 @@ def _policy(src: HttpSource | IcsSource | CkanSource, ctx: GatherContext) -> Fet
 
 
 def _read_local(spec: DatasetSpec, relative: str, ctx: GatherContext, label: str) -> bytes:
-    roots = [ctx.root] + ([ctx.catalogue] if ctx.catalogue else [])
-    path = local_file(spec.folder, relative, roots, ctx.secret_files, label)
     try:
-        return path.read_bytes()
+        return _local_path(spec, relative, ctx, label).read_bytes()
     except OSError as exc:
         raise GatherError(f"{label}: cannot read {relative}: {exc.strerror}") from None
+
+
+def _local_path(spec: DatasetSpec, relative: str, ctx: GatherContext, label: str) -> Path:
+    roots = [ctx.root] + ([ctx.catalogue] if ctx.catalogue else [])
+    return local_file(spec.folder, relative, roots, ctx.secret_files, label)
+
+
+def _readable(spec: DatasetSpec, relative: str, ctx: GatherContext, label: str) -> Path:
+    """A local file to read in blocks (a large CSV is never held in memory whole)."""
+    path = _local_path(spec, relative, ctx, label)
+    try:
+        with path.open("rb"):
+            return path
+    except OSError as exc:
+        raise GatherError(f"{label}: cannot read {relative}: {exc.strerror}") from None
+
+
+def _fingerprint(body: bytes | Path) -> tuple[str, int]:
+    """The sha256 and size of a source's bytes (a file is read in blocks)."""
+    if isinstance(body, bytes):
+        return hashlib.sha256(body).hexdigest(), len(body)
+    with body.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest(), os.fstat(fh.fileno()).st_size
 
 
 @dataclass(frozen=True)
@@ -116,7 +149,8 @@ class Fetched:
 
     source: Source
     label: str
-    body: bytes
+    body: bytes | Path
+    """The bytes, or the local file holding them (a CSV file is read in blocks)."""
     uri: str
     fmt: str
     """``csv``, ``xlsx``, ``json`` or ``ics``: how the bytes are read."""
@@ -124,15 +158,21 @@ class Fetched:
     meta: dict[str, Any] = field(default_factory=dict)
     """HTTP validators of a remote source (etag, last_modified, not_modified)."""
 
+    @cached_property
+    def fingerprint(self) -> tuple[str, int]:
+        """The bytes' sha256 and size."""
+        return _fingerprint(self.body)
+
     def provenance(self, rows: int) -> Provenance:
         """The provenance record of these bytes, read as ``rows`` rows."""
+        digest, size = self.fingerprint
         return Provenance(
             source=self.label.split(", source ", 1)[1],
             type=self.source.type,
             uri=self.uri,
             retrieved_at=self.retrieved_at,
-            sha256=hashlib.sha256(self.body).hexdigest(),
-            bytes=len(self.body),
+            sha256=digest,
+            bytes=size,
             rows=rows,
             **self.meta,
         )
@@ -145,10 +185,12 @@ def _remote_meta(got: Any) -> dict[str, Any]:
 def _fetch(spec: DatasetSpec, src: Source, ctx: GatherContext) -> Fetched:
     label = _label(spec, src)
     meta: dict[str, Any] = {}
+    body: bytes | Path
     if isinstance(src, FileSource):
         path = spec.folder / src.path
-        body, uri = _read_local(spec, src.path, ctx, label), _local_uri(path, ctx.root)
         fmt = src.format or path.suffix.lstrip(".").lower()
+        read = _readable if fmt == "csv" else _read_local
+        body, uri = read(spec, src.path, ctx, label), _local_uri(path, ctx.root)
     elif isinstance(src, HttpSource):
         got = fetch(src.url, src.format, label, ctx.cache, _policy(src, ctx), ctx.session)
         body, uri, fmt, meta = got.body, src.url, src.format, _remote_meta(got)
@@ -174,7 +216,7 @@ def _table(fetched: Fetched) -> tuple[pd.DataFrame, int]:
     """The source's table with its mapping applied, and how many rows the source held."""
     src, body, label = fetched.source, fetched.body, fetched.label
     if isinstance(src, IcsSource):
-        frame = read_ics(body, label)
+        frame = read_ics(body if isinstance(body, bytes) else body.read_bytes(), label)
     elif isinstance(src, CkanSource):
         frame = read_table(body, fetched.fmt, label, encoding=src.encoding, delimiter=src.delimiter)
     else:

@@ -7,18 +7,21 @@ validation, not guessed here.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import json
-from collections.abc import Iterator
+import sys
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TerminalError
 
 if TYPE_CHECKING:  # pandas and pyarrow where bytes are read, not wherever gathering is imported
     import pandas as pd
+    import pyarrow as pa
 
-    from .tables import CsvTable
+    from .tables import Batch
 
 
 class ReadError(TerminalError):
@@ -60,18 +63,20 @@ def decode(body: bytes, encoding: str | None, label: str) -> str:
 
 
 def read_csv(
-    body: bytes, label: str, encoding: str | None = None, delimiter: str | None = None
+    body: bytes | Path, label: str, encoding: str | None = None, delimiter: str | None = None
 ) -> pd.DataFrame:
-    """Read CSV bytes into a string table, with validation's reader (one detection for both).
+    """Read CSV bytes (or a file) into a string table, with validation's reader.
 
     Encoding and dialect are detected as frictionless detects them
-    (:class:`.tables.CsvTable`), so what is gathered is what is validated.
+    (:class:`.tables.CsvTable`), so what is gathered is what is validated. The rows
+    stay in Arrow string columns, batch by batch: a large table costs about its size.
 
     Raises:
         ReadError: empty or undecodable file, blank or duplicate header names, or a row
             whose cell count differs from the header's (with its row number).
     """
     import pandas as pd
+    import pyarrow as pa
 
     from .tables import CsvTable, TableDecodeError, TableReadError
 
@@ -79,29 +84,57 @@ def read_csv(
         with CsvTable(body, encoding=encoding, delimiter=delimiter) as table:
             header = table.labels
             _check_header(header, label)
-            data = list(_rows(table, header, label))
+            chunks: list[list[pa.Array]] = [[] for _ in header]
+            for batch in table.batches():
+                kept = _kept_rows(batch, len(header), label, table.dialect.delimiter)
+                for j, column in enumerate(batch.columns):
+                    column = column if kept is None else column.filter(kept)
+                    # pandas keeps strings as large_string: cast a batch at a time
+                    chunks[j].append(column.cast(pa.large_string()))
     except TableDecodeError as exc:
         if encoding:  # name the byte, its offset in the whole file and its line
-            decode(body, encoding, label)
+            decode(body if isinstance(body, bytes) else body.read_bytes(), encoding, label)
         raise ReadError(f"{label}: {exc}") from None
     except TableReadError as exc:
         raise ReadError(f"{label}: {exc}") from None
-    return pd.DataFrame(data, columns=header, dtype=str)
+    columns = {
+        name: pd.array(pa.chunked_array(chunks[j], pa.large_string()), dtype=str)
+        for j, name in enumerate(header)
+    }
+    return pd.DataFrame(columns, columns=header) if columns else pd.DataFrame(columns=header)
 
 
-def _rows(table: CsvTable, header: list[str], label: str) -> Iterator[list[str]]:
-    for batch in table.batches():
-        columns = [c.to_pylist() for c in batch.columns]
-        for i in range(batch.length):
-            row = batch.irregular.get(i) or [col[i] for col in columns]
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines carry no data
-            if len(row) != len(header):
-                raise ReadError(
-                    f"{label}: row {batch.first_row + i} has {len(row)} cells, the header has "
-                    f"{len(header)} (delimiter {table.dialect.delimiter!r})"
-                )
-            yield row
+@functools.cache
+def _blank_pattern() -> str:
+    """A regular expression (RE2) for a cell that ``str.strip()`` leaves empty."""
+    spaces = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    return "^[" + "".join(f"\\x{{{c:x}}}" for c in spaces) + "]*$"
+
+
+def _kept_rows(batch: Batch, width: int, label: str, delimiter: str) -> pa.Array | None:
+    """Which rows of a batch hold data (None: all): blank lines are left out.
+
+    Raises:
+        ReadError: a row that is not blank has another cell count than the header.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = np.ones(batch.length, dtype=bool)
+    for column in batch.columns:
+        blank &= pc.match_substring_regex(column, _blank_pattern()).to_numpy(zero_copy_only=False)
+    keep = ~blank
+    for i in sorted(batch.irregular):
+        row = batch.irregular[i]
+        if not any(cell.strip() for cell in row):
+            keep[i] = False  # blank lines carry no data
+            continue
+        raise ReadError(
+            f"{label}: row {batch.first_row + i} has {len(row)} cells, the header has "
+            f"{width} (delimiter {delimiter!r})"
+        )
+    return None if keep.all() else pa.array(keep)
 
 
 def _check_header(header: list[str], label: str) -> None:
@@ -179,10 +212,11 @@ def read_json(
     return pd.DataFrame(data, columns=columns, dtype=str)
 
 
-def read_table(body: bytes, fmt: str, label: str, **options: Any) -> pd.DataFrame:
-    """Dispatch on the declared format."""
+def read_table(body: bytes | Path, fmt: str, label: str, **options: Any) -> pd.DataFrame:
+    """Dispatch on the declared format (a CSV file is read in batches, others whole)."""
     if fmt == "csv":
         return read_csv(body, label, options.get("encoding"), options.get("delimiter"))
+    body = body.read_bytes() if isinstance(body, Path) else body
     if fmt == "xlsx":
         return read_xlsx(body, label, options.get("sheet"))
     if fmt == "json":

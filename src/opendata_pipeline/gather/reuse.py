@@ -85,7 +85,7 @@ def stage_key(spec: DatasetSpec, fetched: list[Fetched]) -> str | None:
     parts: list[Any] = [code_digest(), spec.slug, spec.table_schema().get("fields", [])]
     for item in fetched:
         declared = item.source.model_dump(mode="json")
-        parts.append([declared, item.uri, item.fmt, hashlib.sha256(item.body).hexdigest()])
+        parts.append([declared, item.uri, item.fmt, item.fingerprint[0]])
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

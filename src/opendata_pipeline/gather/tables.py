@@ -31,7 +31,7 @@ SAMPLE_LINES = 100  # frictionless.formats.csv.parser.SAMPLE_SIZE
 CONFIDENCE = 0.5  # frictionless.settings.DEFAULT_ENCODING_CONFIDENCE
 DELIMITERS = ",\t;|"
 BATCH_ROWS = 65_536
-ARROW_BLOCK = 1 << 22
+ARROW_BLOCK = 1 << 20  # 4 MB blocks held about 45 MB more for 1,000,000 rows, no faster
 UTF8 = ("utf-8", "utf-8-sig")
 
 csv.field_size_limit(2147483646)  # as frictionless: no cell is too long

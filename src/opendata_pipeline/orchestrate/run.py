@@ -54,6 +54,10 @@ class Run:
         """True for requested datasets; the others are only validated for their keys."""
         return spec.slug in self.requested
 
+    def referenced(self, spec: DatasetSpec) -> bool:
+        """True if another dataset of the run has foreign keys pointing at ``spec``."""
+        return any(spec.slug in references(other) for other in self.order)
+
 
 def prepare(
     profile: str | None,

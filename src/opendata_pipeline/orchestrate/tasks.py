@@ -69,6 +69,7 @@ def validation_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
         staged.sha256,
         steps.schema_digest(spec),
         *sorted(f"{r.slug}:{r.staged.sha256}" for r in references),
+        f"keys:{parameters.get('keep_keys', True)}",
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -89,14 +90,20 @@ def gather(spec: DatasetSpec, workspace: Workspace) -> Staged:
     persist_result=True,
 )
 def validate(
-    spec: DatasetSpec, staged: Staged, references: list[Checked], workspace: Workspace
+    spec: DatasetSpec,
+    staged: Staged,
+    references: list[Checked],
+    workspace: Workspace,
+    keep_keys: bool = True,
 ) -> Checked:
     """Validate a staged table; attach the report; fail if the table is invalid.
+
+    ``keep_keys``: keep its key values for the datasets whose foreign keys point at it.
 
     Raises:
         ValidationFailed: the table has errors (the report names dataset, row and field).
     """
-    checked = steps.validate(spec, staged, references, workspace)
+    checked = steps.validate(spec, staged, references, workspace, keep_keys=keep_keys)
     create_markdown_artifact(
         checked.report.to_markdown(),
         key=artifact_key("validation", spec.slug),

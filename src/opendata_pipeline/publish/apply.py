@@ -14,7 +14,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..catalogue import foreign_key_targets
@@ -23,7 +25,7 @@ from ..clock import utc_now
 from ..errors import PortalConflict, PortalNotFound, PortalRejected, TerminalError
 from ..names import primary_key
 from . import artifacts, datastore_api, history, presentation
-from .datastore import datastore_csv, datastore_fields, load_token
+from .datastore import datastore_csv, datastore_fields, file_digest, load_token, needs_rewrite
 from .metadata import package_fields
 from .plan import Plan, Release, desired_metadata
 from .planning import plan_release
@@ -85,6 +87,11 @@ def apply_plan(client: CkanClient, plan: Plan) -> Applied:
 
 
 def _execute(client: CkanClient, plan: Plan, replanned: int) -> Applied:
+    with tempfile.TemporaryDirectory(prefix="odp-apply-", dir=plan.release.data_path.parent) as tmp:
+        return _carry_out(client, plan, replanned, Path(tmp))
+
+
+def _carry_out(client: CkanClient, plan: Plan, replanned: int, scratch: Path) -> Applied:
     release, state = plan.release, plan.state
     steps: list[str] = []
     loaded: dict[str, Any] | None = None
@@ -101,7 +108,7 @@ def _execute(client: CkanClient, plan: Plan, replanned: int) -> Applied:
             stage_datastore(client, release, state, plan.next_version)
             staged = True
         elif state.datastore_api and "data" in state.current:
-            held = held_table(client, release, state)
+            held = held_table(client, release, state, scratch)
         state = publish_version(client, release, plan, state)
         steps.append(f"version {plan.next_version}")
     elif plan.action == "metadata":
@@ -289,7 +296,6 @@ def publish_version(
             *[v for v in published_history(previous, state) if v.get("version") != version],
         ],
     }
-    data = release.data()
     package = artifacts.datapackage(
         release.spec,
         release.schema,
@@ -302,37 +308,59 @@ def publish_version(
         _references(client, release),
     )
     report = {"version": version, "published_at": published_at, **release.report}
-    contents = {
-        "data": data,
+    # the tables go up from their files: a large one is never held in memory
+    contents: dict[str, bytes | Path] = {
+        "data": release.data_path,
         "datapackage": artifacts.to_bytes(package),
         "schema": release.schema_bytes,
         "report": artifacts.to_bytes(report),
         "changelog": artifacts.to_bytes(changelog),
-        "archive": data,
+        "archive": release.data_path,
     }
     history_page = f"{portal}/dataset/{slug}/resource/{rid('history_md')}"
-    contents |= presentation.version_files(release, changelog, report)
-    ids = {role: rid(role) for role in artifacts.CURRENT_ROLES} | {"archive": archive_id}
-    files = {
-        f"update__resources__{ids[role]}__upload": (artifacts.file_name(role, slug, version), body)
-        for role, body in contents.items()
-    }
-    desired = desired_metadata(release, state)
-    update = _package_update(release, state, desired, {"version_notes": plan.notes()})
-    update.update(version=version, state="active")
-    update["notes"] = history.dataset_notes(release.spec.notes, changelog, history_page)
-    conforms_to = desired["extras"]["conforms_to"] if "schema" in state.current else None
-    update["resources"] = _resources(
-        release, state, ids, contents, version, published_at, conforms_to
-    )
-    return _revise(client, state, update, files)
+    with tempfile.TemporaryDirectory(prefix="odp-version-", dir=release.data_path.parent) as tmp:
+        contents |= presentation.version_files(release, changelog, report, Path(tmp))
+        ids = {role: rid(role) for role in artifacts.CURRENT_ROLES} | {"archive": archive_id}
+        files = {
+            f"update__resources__{ids[role]}__upload": (
+                artifacts.file_name(role, slug, version),
+                body,
+            )
+            for role, body in contents.items()
+        }
+        desired = desired_metadata(release, state)
+        update = _package_update(release, state, desired, {"version_notes": plan.notes()})
+        update.update(version=version, state="active")
+        update["notes"] = history.dataset_notes(release.spec.notes, changelog, history_page)
+        conforms_to = desired["extras"]["conforms_to"] if "schema" in state.current else None
+        update["resources"] = _resources(
+            release, state, ids, contents, version, published_at, conforms_to
+        )
+        return _revise(client, state, update, files)
+
+
+def _sha256(release: Release, content: bytes | Path) -> str:
+    """The sha256 of a file's content (the staged table's is known already)."""
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).hexdigest()
+    if content == release.data_path:
+        return release.sha256
+    digest: str = file_digest(content).hexdigest()
+    return digest
+
+
+def _md5(body: bytes | Path) -> str:
+    if isinstance(body, bytes):
+        return hashlib.md5(body, usedforsecurity=False).hexdigest()
+    with body.open("rb") as fh:
+        return hashlib.file_digest(fh, "md5").hexdigest()
 
 
 def _resources(
     release: Release,
     state: PortalState,
     ids: dict[str, str],
-    contents: dict[str, bytes],
+    contents: dict[str, bytes | Path],
     version: str,
     published_at: str,
     conforms_to: str | None,
@@ -342,15 +370,14 @@ def _resources(
     spec = release.spec
 
     def fields(role: str) -> dict[str, Any]:
-        digest = hashlib.sha256(contents[role]).hexdigest()
+        digest = _sha256(release, contents[role])
         text = presentation.description(role, contents)
         meta = artifacts.resource_meta(role, spec, version, text)
         meta.update(id=ids[role], sha256=digest, hash=digest, hash_algorithm=SHA256_URI)
         if state.self_loading:
             # xloader and DataPusher skip a file whose md5 the resource's hash already
             # names: so they never load it a second time, untyped (the publisher loads it)
-            md5 = hashlib.md5(contents[role], usedforsecurity=False).hexdigest()
-            meta.update(hash=md5, hash_algorithm=MD5_URI)
+            meta.update(hash=_md5(contents[role]), hash_algorithm=MD5_URI)
         meta.update(odp_published_at=published_at)
         if role in ("data", "archive"):
             meta["odp_rows"] = release.rows
@@ -430,7 +457,7 @@ def load_datastore(
 
 
 def _api_table(
-    load_csv: bytes, fields: list[dict[str, Any]], key: list[str], rows: int
+    load_csv: bytes | Path, fields: list[dict[str, Any]], key: list[str], rows: int
 ) -> datastore_api.Table:
     # the column types also as the data dictionary's type override, which xloader and
     # DataPusher keep if they ever load the file again (a steward's manual reload)
@@ -439,7 +466,7 @@ def _api_table(
 
 
 def held_table(
-    client: CkanClient, release: Release, state: PortalState
+    client: CkanClient, release: Release, state: PortalState, scratch: Path
 ) -> datastore_api.Table | None:
     """What the current data's DataStore table holds, when its recorded load vouches for it.
 
@@ -449,12 +476,12 @@ def held_table(
     """
     if release.primary_key == [] or not (state.datastore or {}).get("token"):
         return None
-    data, schema = previous_version(client, state, release.sha256, release.schema_sha256)
+    data, schema = previous_version(client, state, release.sha256, release.schema_sha256, scratch)
     if data is None:
         return None
     schema = schema or release.schema
     fields, key = datastore_fields(schema), primary_key(schema)
-    load_csv = datastore_csv(data, schema)
+    load_csv = datastore_csv(data.read_bytes(), schema) if needs_rewrite(schema) else data
     if load_token(load_csv, fields, key) != (state.datastore or {}).get("token"):
         return None
     counted = datastore_api.Table(load_csv, fields, key, 0)

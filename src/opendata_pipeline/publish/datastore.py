@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .artifacts import published_frame
@@ -88,6 +89,12 @@ def _rewrite_column(values: pd.Series, field: dict[str, Any]) -> pd.Series:
     return out
 
 
+def needs_rewrite(schema: dict[str, Any]) -> bool:
+    """Tell whether PostgreSQL would read the published CSV otherwise than the schema means."""
+    missing = [m for m in schema.get("missingValues", [""]) if m != ""]
+    return bool(missing) or any(_needs_rewrite(f) for f in schema.get("fields", []))
+
+
 def datastore_csv(data: bytes, schema: dict[str, Any]) -> bytes:
     """Return CSV that PostgreSQL COPY reads as the schema means it (empty cell = NULL).
 
@@ -107,8 +114,18 @@ def datastore_csv(data: bytes, schema: dict[str, Any]) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def load_token(data: bytes, fields: list[dict[str, Any]], primary_key: list[str]) -> str:
-    """Identify a load: the same bytes into the same table shape give the same token."""
-    digest = hashlib.sha256(data)
+def load_token(data: bytes | Path, fields: list[dict[str, Any]], primary_key: list[str]) -> str:
+    """Identify a load: the same bytes into the same table shape give the same token.
+
+    Args:
+        data: the CSV the DataStore loads, or the file holding it (read in blocks).
+    """
+    digest = hashlib.sha256(data) if isinstance(data, bytes) else file_digest(data)
     digest.update(json.dumps([fields, primary_key], sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def file_digest(path: Path) -> Any:
+    """The sha256 object of a file's bytes, read in blocks (``.hexdigest()`` for the hash)."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256")

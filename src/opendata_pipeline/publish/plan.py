@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,7 +15,7 @@ from ..names import primary_key
 from ..validate.report import Report
 from ..validate.step import ValidationFailed
 from . import artifacts
-from .datastore import datastore_csv, datastore_fields, load_token
+from .datastore import datastore_csv, datastore_fields, load_token, needs_rewrite
 from .destination import Destination
 from .history import versions_section_of
 from .metadata import current_package, desired_package, metadata_changes
@@ -68,9 +70,22 @@ class Release:
         return datastore_fields(self.schema)
 
     @cached_property
-    def load_csv(self) -> bytes:
-        """The CSV the DataStore loads (the published bytes unless formats need rewriting)."""
-        return datastore_csv(self.data(), self.schema)
+    def load_csv(self) -> Path:
+        """The CSV file the DataStore loads: the staged file unless formats need rewriting.
+
+        A rewritten copy is written once next to the staged file, named by the digests
+        of the data and the schema (like the staged file, it never changes under its path).
+        """
+        if not needs_rewrite(self.schema):
+            return self.data_path
+        name = f"{self.data_path.stem}-{self.schema_sha256[:16]}-datastore.csv"
+        path = self.data_path.with_name(name)
+        if not path.exists():
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(datastore_csv(self.data(), self.schema))
+            os.replace(tmp, path)
+        return path
 
     @cached_property
     def token(self) -> str:
@@ -217,13 +232,14 @@ def _archive_without_table(state: PortalState) -> bool:
 def make_plan(
     release: Release,
     state: PortalState,
-    previous_data: bytes | None = None,
+    previous_data: bytes | Path | None = None,
     previous_schema: dict[str, Any] | None = None,
 ) -> Plan:
     """Compare the release with the portal's state.
 
     Args:
-        previous_data: the current version's CSV (needed only when the data changed).
+        previous_data: the current version's CSV, or its file (needed only when the
+            data changed); a file is read in batches.
         previous_schema: the current version's schema (needed only when it changed).
     """
     current = state.version
@@ -243,14 +259,15 @@ def make_plan(
     version = next_version(current, data_changed, changes)
     if version is not None:
         rows = (
-            row_diff(previous_data, release.data(), release.primary_key)
+            row_diff(previous_data, release.data_path, release.primary_key)
             if data_changed
             else RowDiff(0, 0, 0)
         )
         details = None
         few = rows.added + rows.removed + rows.changed <= DETAIL_LIMIT
         if previous_data is not None and few and release.rows <= MAX_ROWS:
-            details = row_details(previous_data, release.data(), release.primary_key)
+            old = previous_data.read_bytes() if isinstance(previous_data, Path) else previous_data
+            details = row_details(old, release.data(), release.primary_key)
         return Plan(release, state, "version", current, version, rows, changes, meta, True, details)
     pending = state.datastore is not None and (
         state.datastore.get("token") != release.token or _archive_without_table(state)

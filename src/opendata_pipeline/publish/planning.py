@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
+from pathlib import Path
 
 from ..ckan import CkanClient
 from .licenses import read_portal_license
@@ -32,7 +34,9 @@ def plan_release(client: CkanClient, release: Release) -> Plan:
     """
     state = read_state(client, release.slug)
     release = with_portal_license(client, release, state)
-    previous_data, previous_schema = previous_version(
-        client, state, release.sha256, release.schema_sha256
-    )
-    return make_plan(release, state, previous_data, previous_schema)
+    folder = release.data_path.parent
+    with tempfile.TemporaryDirectory(prefix="odp-previous-", dir=folder) as tmp:
+        previous_data, previous_schema = previous_version(
+            client, state, release.sha256, release.schema_sha256, Path(tmp)
+        )
+        return make_plan(release, state, previous_data, previous_schema)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where rows are compared: a no-op run never does
@@ -32,12 +33,16 @@ class RowDiff:
         return f"{self.added} added, {self.removed} removed, {self.changed} changed"
 
 
-def _batches(data: bytes) -> Iterator[pd.DataFrame]:
-    """A published CSV in batches, every cell a string, empty cells ''."""
+def _source(data: bytes | Path) -> io.BytesIO | Path:
+    return io.BytesIO(data) if isinstance(data, bytes) else data
+
+
+def _batches(data: bytes | Path) -> Iterator[pd.DataFrame]:
+    """A published CSV (bytes or a file) in batches, every cell a string, empty cells ''."""
     import pandas as pd
 
     yield from pd.read_csv(
-        io.BytesIO(data),
+        _source(data),
         dtype=str,
         keep_default_na=False,
         encoding="utf-8",
@@ -45,10 +50,10 @@ def _batches(data: bytes) -> Iterator[pd.DataFrame]:
     )
 
 
-def _columns(data: bytes) -> list[str]:
+def _columns(data: bytes | Path) -> list[str]:
     import pandas as pd
 
-    return [str(c) for c in pd.read_csv(io.BytesIO(data), dtype=str, nrows=0).columns]
+    return [str(c) for c in pd.read_csv(_source(data), dtype=str, nrows=0).columns]
 
 
 def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
@@ -57,7 +62,9 @@ def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(frame, index=False, categorize=False).to_numpy()
 
 
-def _hashes(data: bytes, columns: list[str], key: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _hashes(
+    data: bytes | Path, columns: list[str], key: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the hash of its key and of the whole row (over ``columns``, missing = '')."""
     import numpy as np
 
@@ -72,8 +79,8 @@ def _hashes(data: bytes, columns: list[str], key: list[str]) -> tuple[np.ndarray
     return np.concatenate(keys), np.concatenate(rows)
 
 
-def row_diff(old: bytes | None, new: bytes, key: list[str]) -> RowDiff:
-    """Compare two CSV versions by ``key`` (whole rows when there is no key).
+def row_diff(old: bytes | Path | None, new: bytes | Path, key: list[str]) -> RowDiff:
+    """Compare two CSV versions (bytes or files) by ``key`` (whole rows when there is no key).
 
     Columns only one side has count as empty on the other side.
     """

@@ -1,8 +1,8 @@
 """Downloads that open correctly in spreadsheets: an Excel-CSV and an XLSX workbook.
 
-Pure: bytes in, bytes out. The published CSV (UTF-8, comma, the schema's formats)
-stays the reference; these two are conveniences built from it with the Table
-Schema's types, for German spreadsheet software:
+A table in, a file's bytes out, written to a stream. The published CSV (UTF-8,
+comma, the schema's formats) stays the reference; these two are conveniences built
+from it with the Table Schema's types, for German spreadsheet software:
 
 - ``excel_csv``: semicolon-separated, decimal comma, CRLF, UTF-8 with BOM, so that
   a double click in a German Excel opens it with the right columns and umlauts.
@@ -17,10 +17,11 @@ import io
 import math
 from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .artifacts import published_frame
-from .datastore import datastore_csv
+from .datastore import datastore_csv, needs_rewrite
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,30 +48,57 @@ def excel_csv(data: bytes, schema: dict[str, Any]) -> bytes:
 
     Every cell is quoted (Excel still reads quoted numbers and dates as such).
     """
+    out = io.BytesIO()
+    write_excel_csv(data, schema, out)
+    return out.getvalue()
+
+
+def write_excel_csv(source: bytes | Path, schema: dict[str, Any], target: BinaryIO) -> None:
+    """Write :func:`excel_csv`'s bytes to ``target``, reading ``source`` in blocks.
+
+    A file ``source`` that PostgreSQL reads as it is (the common case) is never held
+    in memory whole; one whose formats need rewriting is rewritten in memory first.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    canonical = datastore_csv(data, schema)
-    names = next(csv.reader(io.StringIO(canonical[:65536].decode("utf-8", "replace"))), [])
-    table = pacsv.read_csv(
-        io.BytesIO(canonical),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    for name, kind in _types(schema).items():
-        if kind == "number" and name in table.column_names:
-            at = table.column_names.index(name)
-            table = table.set_column(at, name, pc.replace_substring(table[name], ".", ","))
-    out = io.BytesIO()
-    out.write("\ufeff".encode())
-    options = pacsv.WriteOptions(delimiter=";", quoting_style="needed", eol="\r\n")
-    pacsv.write_csv(table, out, options)
-    return out.getvalue()
+    canonical = _canonical_source(source, schema)
+    with _opened(canonical) as stream:
+        head = stream.read(65536)
+        names = next(csv.reader(io.StringIO(head.decode("utf-8", "replace"))), [])
+        stream.seek(0)
+        reader = pacsv.open_csv(
+            stream,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        numbers = [n for n, kind in _types(schema).items() if kind == "number"]
+        target.write("\ufeff".encode())
+        options = pacsv.WriteOptions(delimiter=";", quoting_style="needed", eol="\r\n")
+        with pacsv.CSVWriter(target, reader.schema, write_options=options) as writer:
+            for batch in reader:
+                for name in numbers:
+                    if name in batch.schema.names:
+                        at = batch.schema.get_field_index(name)
+                        column = pc.replace_substring(batch.column(at), ".", ",")
+                        batch = batch.set_column(at, name, column)
+                writer.write_batch(batch)
+
+
+def _canonical_source(source: bytes | Path, schema: dict[str, Any]) -> bytes | Path:
+    """``source`` as PostgreSQL reads it: the file itself unless its formats need rewriting."""
+    if isinstance(source, Path):
+        return source if not needs_rewrite(schema) else datastore_csv(source.read_bytes(), schema)
+    return datastore_csv(source, schema)
+
+
+def _opened(source: bytes | Path) -> BinaryIO:
+    return source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
 
 
 def _integer(text: str) -> Any:
@@ -139,9 +167,22 @@ def _cell(sheet: Any, value: Any, number_format: str | None = None, font: Any = 
 
 def workbook(data: bytes, schema: dict[str, Any], title: str) -> bytes:
     """The table as an XLSX workbook: sheet "Daten" with typed cells, sheet "Felder"."""
+    out = io.BytesIO()
+    write_workbook(data, schema, title, out)
+    return out.getvalue()
+
+
+def write_workbook(
+    source: bytes | Path, schema: dict[str, Any], title: str, target: BinaryIO
+) -> None:
+    """Write :func:`workbook`'s bytes to ``target`` (openpyxl's write-only mode).
+
+    The table is read into memory: workbooks are only built up to :data:`XLSX_MAX_ROWS`.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    data = source.read_bytes() if isinstance(source, Path) else source
     frame = canonical_frame(data, schema)
     types = _types(schema)
     columns = {c: _typed(frame[c], types.get(c, "string")) for c in frame.columns}
@@ -160,6 +201,4 @@ def workbook(data: bytes, schema: dict[str, Any], title: str) -> bytes:
         texts = ("name", "title", "type", "description")
         defaults = {"type": "string"}
         fields.append([_cell(fields, field.get(k, defaults.get(k, ""))) for k in texts])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    book.save(target)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..ckan import CkanClient
@@ -117,9 +118,11 @@ def state_of(client: CkanClient, pkg: dict[str, Any], datastore_status: bool = T
 
 
 def previous_version(
-    client: CkanClient, state: PortalState, sha256: str, schema_sha256: str
-) -> tuple[bytes | None, dict[str, Any] | None]:
+    client: CkanClient, state: PortalState, sha256: str, schema_sha256: str, folder: Path
+) -> tuple[Path | None, dict[str, Any] | None]:
     """The current version's data and schema, downloaded only where they differ from ours.
+
+    The data is written to a file in ``folder`` (a large table never sits in memory).
 
     Raises:
         PortalUnavailable: a download failed or its bytes do not match their sha256.
@@ -133,7 +136,9 @@ def previous_version(
         # without ckanext-odp, by a publish the portal died in (issue 16).
         archive = state.archive_for(state.version)
         source = archive if archive is not None and archive.get("sha256") else data
-        previous_data = download(client, source["url"], source.get("sha256"))
+        previous_data = download_file(
+            client, source["url"], folder / "previous.csv", source.get("sha256")
+        )
     if schema and state.sha256("schema") != schema_sha256:
         previous_schema = download_json(client, schema["url"])
     return previous_data, previous_schema
@@ -163,6 +168,23 @@ def download(client: CkanClient, url: str, expect_sha256: str | None = None) -> 
     if expect_sha256 and hashlib.sha256(body).hexdigest() != expect_sha256:
         raise PortalUnavailable(f"GET {url}: content does not match sha256 {expect_sha256}")
     return body
+
+
+def download_file(
+    client: CkanClient, url: str, path: Path, expect_sha256: str | None = None
+) -> Path:
+    """Download a file from the portal to ``path`` in blocks; check its sha256 if expected.
+
+    Raises:
+        PortalUnavailable: the download failed or its bytes do not match (retry).
+    """
+    with path.open("wb") as fh:
+        status, digest = client.download(url, fh)
+    if status != 200:
+        raise PortalUnavailable(f"GET {url}: HTTP {status}")
+    if expect_sha256 and digest != expect_sha256:
+        raise PortalUnavailable(f"GET {url}: content does not match sha256 {expect_sha256}")
+    return path
 
 
 def download_json(client: CkanClient, url: str) -> Any:

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..gather.tables import BATCH_ROWS, Batch, CsvTable, TableReadError, arrow_array
+from ..memory import release_unused
 from . import keys as K
 from .fastchecks import check_column, formula_cells
 from .keys import KeyColumns, Lookups, field_list
@@ -306,6 +307,7 @@ def validate_file(
     batch_rows: int = BATCH_ROWS,
     pattern_seconds: float = BUDGET_SECONDS,
     formula_cells: str = "warn",
+    own_keys: bool = True,
 ) -> Validation:
     """Validate one table file, streaming; foreign keys against ``lookups`` and itself.
 
@@ -316,6 +318,8 @@ def validate_file(
         pattern_seconds: Python ``re`` time budget for patterns RE2 cannot take.
         formula_cells: "warn" (default) reports cells a spreadsheet would run as formulas
             as warnings; "fail" makes them errors (``formula-cell``).
+        own_keys: return the table's own key sets (``Validation.lookups``), which other
+            tables' foreign keys are checked against; they cost memory per row.
 
     Raises:
         SchemaError: the schema is not a Table Schema frictionless would accept.
@@ -337,7 +341,7 @@ def validate_file(
         run.budget.close()
     run.report.sort()
     run.report.seconds = time.perf_counter() - started
-    return Validation(run.report, _own_lookups(run))
+    return Validation(run.report, _own_lookups(run) if own_keys else {})
 
 
 def _csv(run: _Run, path: Path, encoding: str | None, batch_rows: int) -> None:
@@ -359,6 +363,7 @@ def _csv(run: _Run, path: Path, encoding: str | None, batch_rows: int) -> None:
             run.cols = KeyColumns(run.key_names)
             _whole_file(run, path, "csv", {"encoding": encoding})
             return
+    release_unused()  # the batches are gone; the key checks below build hash tables
     _integrity(run)
 
 

@@ -57,13 +57,26 @@ def validate_data(
 
 
 def validate_staged(
-    spec: DatasetSpec, path: Path, lookups: Lookups | None = None, cap: int = 100
+    spec: DatasetSpec,
+    path: Path,
+    lookups: Lookups | None = None,
+    cap: int = 100,
+    own_keys: bool = True,
 ) -> Validation:
-    """Validate a dataset's staged CSV file, streaming; foreign keys against ``lookups``."""
+    """Validate a dataset's staged CSV file, streaming; foreign keys against ``lookups``.
+
+    ``own_keys``: also return the table's key sets (for datasets that reference it).
+    """
     from .engine import validate_file
 
     result = validate_file(
-        path, spec.table_schema(), dataset=spec.slug, format="csv", lookups=lookups or {}, cap=cap
+        path,
+        spec.table_schema(),
+        dataset=spec.slug,
+        format="csv",
+        lookups=lookups or {},
+        cap=cap,
+        own_keys=own_keys,
     )
     result.report.file = f"{spec.slug}.csv"
     return result
