@@ -66,10 +66,10 @@ def read_state(client: CkanClient, slug: str, datastore_status: bool = True) -> 
     Args:
         datastore_status: ask the portal about the DataStore table (if it can tell).
     """
+    loader, api = loading_paths(client)  # what the portal offers first (status_show, once)
     try:
         pkg = client.call("package_show", id=slug)
     except PortalNotFound:
-        loader, api = loading_paths(client)
         return PortalState(
             slug, loader=loader, datastore_api=api, self_loading=self_loading(client)
         )
