@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -24,10 +25,13 @@ def _malloc_trim() -> Callable[[int], Any] | None:
 
 
 def release_unused() -> None:
-    """Return freed memory of Arrow's pool and of the C allocator (glibc) to the system."""
-    import pyarrow as pa
+    """Return freed memory of Arrow's pool and of the C allocator (glibc) to the system.
 
-    pa.default_memory_pool().release_unused()
+    Arrow is not imported for this: a step that read no table (a no-op run) has no pool.
+    """
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
