@@ -38,12 +38,17 @@ DURATION_RE = (
     r"^P([0-9]{1,9}Y)?([0-9]{1,9}M)?([0-9]{1,9}D)?(T([0-9]{1,9}H)?([0-9]{1,9}M)?([0-9]{1,9}S)?)?$"
 )
 COORD = r"-?[0-9]{1,3}(\.[0-9]{1,10})?"
+# In JSON text (read by json.loads) a number has no leading zero: "[01, 2]" is no JSON.
+JSON_COORD = r"-?(0|[1-9][0-9]{0,2})(\.[0-9]{1,10})?"
+# Any JSON number json.loads reads as a number (bounded digits: no int-to-str limit).
+JSON_NUMBER = r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?([eE][+-]?[0-9]{1,3})?"
 GEOPOINT_RE = {
     "default": rf"^{COORD}, ?{COORD}$",
-    "array": rf"^\[{COORD}, ?{COORD}\]$",
-    "object": rf'^\{{"lon": ?{COORD}, ?"lat": ?{COORD}\}}$',
+    "array": rf"^\[{JSON_COORD}, ?{JSON_COORD}\]$",
+    "object": rf'^\{{"lon": ?{JSON_COORD}, ?"lat": ?{JSON_COORD}\}}$',
 }
-GEOJSON_POINT_RE = rf'^\{{"type": ?"Point", ?"coordinates": ?\[{COORD}, ?{COORD}\]\}}$'
+# frictionless's GeoJSON profile sets no coordinate ranges: any two JSON numbers make a Point.
+GEOJSON_POINT_RE = rf'^\{{"type": ?"Point", ?"coordinates": ?\[{JSON_NUMBER}, ?{JSON_NUMBER}\]\}}$'
 STRING_RE = {
     "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     "email": r"^[a-z0-9]{1,20}([._-][a-z0-9]{1,20}){0,2}@[a-z0-9]{1,20}(-[a-z0-9]{1,20})?"
@@ -52,6 +57,11 @@ STRING_RE = {
     r"(/[A-Za-z0-9._~-]{0,40}){0,8}(\?[A-Za-z0-9._~=&-]{0,40})?$",
     "binary": r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
 }
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December"]  # fmt: skip
+# "5 March 2020" for format "any": dateutil reads it so whatever today is. Years below 1000
+# are left to frictionless (dateutil reads "0099" as 1999).
+NAMED_DATE_RE = rf"^(?P<d>[0-9]{{1,2}}) (?P<m>{'|'.join(MONTH_NAMES)}) (?P<Y>[1-9][0-9]{{3}})$"
 STRFTIME = {"%Y": r"(?P<Y>[0-9]{4})", "%m": r"(?P<m>[0-9]{2})", "%d": r"(?P<d>[0-9]{2})",
             "%H": r"(?P<H>[0-9]{2})", "%M": r"(?P<M>[0-9]{2})", "%S": r"(?P<S>[0-9]{2})"}  # fmt: skip  # noqa: E501
 BOUNDS = {
@@ -226,6 +236,8 @@ def _temporal(field: dict[str, Any], arr: pa.Array) -> Typed:
     if fmt in ("default", "any"):
         if ftype == "date":
             ok = _date_ok(arr, _match(arr, DATE_RE))
+            if fmt == "any" and not ok.all():
+                return _named_dates(arr, ok)
             return Typed(ok, arr, _prefixed("d:", arr))
         if ftype == "datetime":
             return Typed(_date_ok(arr, _match(arr, DATETIME_RE)))
@@ -244,6 +256,28 @@ def _temporal(field: dict[str, Any], arr: pa.Array) -> Typed:
     ok &= (c.get("%H", np.zeros(n)) <= 23) & (c.get("%M", np.zeros(n)) <= 59)
     ok &= c.get("%S", np.zeros(n)) <= 61  # strptime accepts leap seconds 60 and 61
     return Typed(ok)
+
+
+def _named_dates(arr: pa.Array, iso_ok: np.ndarray) -> Typed:
+    """Format ``any``: ISO dates and "5 March 2020" (day, English month name, year)."""
+    named = _match(arr, NAMED_DATE_RE) & ~iso_ok
+    mask = pa.array(named)
+    parts = pc.extract_regex(pc.if_else(mask, arr, "1 January 1000"), NAMED_DATE_RE)
+    month = pc.add(pc.index_in(parts.field("m"), value_set=pa.array(MONTH_NAMES)), 1)
+    day, year = pc.cast(parts.field("d"), pa.int64()), pc.cast(parts.field("Y"), pa.int64())
+    named &= _calendar_ok(
+        *(np.asarray(a.to_numpy(zero_copy_only=False)) for a in (year, month, day))
+    )
+    two = {"width": 2, "padding": "0"}
+    iso = pc.binary_join_element_wise(
+        parts.field("Y"),
+        pc.utf8_lpad(pc.cast(month, pa.string()), **two),
+        pc.utf8_lpad(parts.field("d"), **two),
+        "-",
+    )
+    ok = iso_ok | named
+    text = pc.if_else(pa.array(named), iso, arr)
+    return Typed(ok, text, pc.if_else(pa.array(ok), _prefixed("d:", text), None))
 
 
 def _json_cells(field: dict[str, Any], arr: pa.Array) -> Typed:
@@ -283,8 +317,7 @@ def _typed(field: dict[str, Any], arr: pa.Array) -> Typed:
     if ftype == "geopoint":
         return _geopoint(field, arr)
     if ftype == "geojson" and field.get("format", "default") == "default":
-        shaped = _match(arr, GEOJSON_POINT_RE)
-        return Typed(shaped & _coords_ok(pc.if_else(pa.array(shaped), arr, "0,0")))
+        return Typed(_match(arr, GEOJSON_POINT_RE))
     if ftype in ("object", "array"):
         return _json_cells(field, arr)
     return Typed(np.zeros(len(arr), dtype=bool))
