@@ -50,8 +50,9 @@ POOLS: dict[str, list[str]] = {
                 '{"type": "Point", "coordinates": [01, 2]}',
                 '{"type": "Point", "coordinates": [-1.5e2, 951]}',
                 '{"type":"Point","coordinates":[1,2,3]}', ""],
-    "object": ["{}", '{"a": 1}', "[]", "x", '{"a": 1.0}', ""],
-    "array": ["[]", "[1, 2]", "{}", "x", "[1.0, 2]", ""],
+    "object": ["{}", '{"a": 1}', "[]", "x", '{"a": 1.0}', ' {"a": [1]}\t', '{"a": 01}',
+               '{"a": 1}}', '\ufeff{}', '{"a": NaN}', ""],
+    "array": ["[]", "[1, 2]", "{}", "x", "[1.0, 2]", "[1] ", "[1,]", "\u00a0[1]", ""],
     "any": ["a", "1", "", "1.0"],
 }  # fmt: skip
 # dates written with month names, which dateutil (format "any") reads

@@ -280,15 +280,29 @@ def _named_dates(arr: pa.Array, iso_ok: np.ndarray) -> Typed:
     return Typed(ok, text, pc.if_else(pa.array(ok), _prefixed("d:", text), None))
 
 
+# json.loads's own scanner (for its default decoder), called without its per-call wrappers
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # typeshed omits it
+_JSON_SPACE = " \t\n\r"
+
+
+def _json_value(cell: str | None) -> Any:
+    """What ``json.loads(cell)`` returns, or None where it raises."""
+    if cell is None or cell.startswith("\ufeff"):  # json.loads refuses a leading BOM
+        return None
+    start = len(cell) - len(cell.lstrip(_JSON_SPACE))
+    try:
+        value, end = _SCAN(cell, start)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    return None if cell[end:].strip(_JSON_SPACE) else value
+
+
 def _json_cells(field: dict[str, Any], arr: pa.Array) -> Typed:
     want = dict if field["type"] == "object" else list
     ok = np.zeros(len(arr), dtype=bool)
     lengths = np.zeros(len(arr), dtype=np.int64)
     for i, cell in enumerate(arr.to_pylist()):
-        try:
-            value = json.loads(cell)
-        except ValueError:
-            continue
+        value = _json_value(cell)
         if isinstance(value, want):
             ok[i], lengths[i] = True, len(value)
     return Typed(ok, pa.array(lengths), None)
