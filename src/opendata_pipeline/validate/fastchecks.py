@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -88,7 +89,11 @@ class Column:
 class Typed:
     ok: np.ndarray
     values: pa.Array | None = None  # for minimum/maximum
-    keys: pa.Array | None = None  # canonical strings
+    make_keys: Callable[[], pa.Array] | None = None
+    """Canonical strings, built only when asked (enum, key fields): most columns need none."""
+
+    def keys(self) -> pa.Array | None:
+        return self.make_keys() if self.make_keys is not None else None
 
 
 def _np(arr: pa.Array) -> np.ndarray:
@@ -132,7 +137,7 @@ def _integer(field: dict[str, Any], arr: pa.Array) -> Typed:
         ok = _match(arr, INT_RE)
         digits = pc.utf8_ltrim(pc.if_else(pa.array(ok), arr, "0"), "+")
     values = pc.cast(digits, pa.int64())
-    return Typed(ok, values, _prefixed("n:", values))
+    return Typed(ok, values, lambda: _prefixed("n:", values))
 
 
 def _number_text(arr: pa.Array, field: dict[str, Any]) -> tuple[np.ndarray, pa.Array]:
@@ -162,6 +167,11 @@ def _number(field: dict[str, Any], arr: pa.Array) -> Typed:
     values = pc.cast(safe, pa.float64())
     if field.get("floatNumber"):
         return Typed(ok, values, None)
+    return Typed(ok, values, lambda: _number_keys(safe, ok))
+
+
+def _number_keys(safe: pa.Array, ok: np.ndarray) -> pa.Array:
+    """Canonical keys of plain decimal numbers (null for exponents: read by Python)."""
     plain = ok & ~_match(safe, "[eE]")
     parts = pc.extract_regex(pc.if_else(pa.array(plain), safe, "0"), PLAIN_NUM_RE)
     sign = parts.field(0)
@@ -178,8 +188,8 @@ def _number(field: dict[str, Any], arr: pa.Array) -> Typed:
     text_key = pc.if_else(
         negative, pc.binary_join_element_wise("n:-", body, ""), _prefixed("n:", body)
     )
-    keys = pc.if_else(pa.array(plain), text_key, pa.scalar(None, pa.string()))
-    return Typed(ok, values, keys)
+    keys: pa.Array = pc.if_else(pa.array(plain), text_key, pa.scalar(None, pa.string()))
+    return keys
 
 
 def _boolean(field: dict[str, Any], arr: pa.Array) -> Typed:
@@ -187,7 +197,7 @@ def _boolean(field: dict[str, Any], arr: pa.Array) -> Typed:
     falses = arrow_array(field.get("falseValues", ["false", "False", "FALSE", "0"]), pa.string())
     is_true = pc.is_in(arr, value_set=trues)
     ok = _np(is_true) | _np(pc.is_in(arr, value_set=falses))
-    return Typed(ok, None, pc.if_else(is_true, "n:1", "n:0"))
+    return Typed(ok, None, lambda: pc.if_else(is_true, "n:1", "n:0"))
 
 
 def _string(field: dict[str, Any], arr: pa.Array) -> Typed:
@@ -200,7 +210,7 @@ def _string(field: dict[str, Any], arr: pa.Array) -> Typed:
             ok &= _np(pc.equal(pc.bit_wise_and(pc.utf8_length(arr), 3), 0))
     else:
         ok = np.zeros(len(arr), dtype=bool)
-    return Typed(ok, None, _prefixed("s:", arr))
+    return Typed(ok, None, lambda: _prefixed("s:", arr))
 
 
 def _strftime_regex(fmt: str) -> tuple[str, list[str]] | None:
@@ -238,7 +248,7 @@ def _temporal(field: dict[str, Any], arr: pa.Array) -> Typed:
             ok = _date_ok(arr, _match(arr, DATE_RE))
             if fmt == "any" and not ok.all():
                 return _named_dates(arr, ok)
-            return Typed(ok, arr, _prefixed("d:", arr))
+            return Typed(ok, arr, lambda: _prefixed("d:", arr))
         if ftype == "datetime":
             return Typed(_date_ok(arr, _match(arr, DATETIME_RE)))
         return Typed(_match(arr, TIME_RE))
@@ -277,7 +287,7 @@ def _named_dates(arr: pa.Array, iso_ok: np.ndarray) -> Typed:
     )
     ok = iso_ok | named
     text = pc.if_else(pa.array(named), iso, arr)
-    return Typed(ok, text, pc.if_else(pa.array(ok), _prefixed("d:", text), None))
+    return Typed(ok, text, lambda: pc.if_else(pa.array(ok), _prefixed("d:", text), None))
 
 
 # json.loads's own scanner (for its default decoder), called without its per-call wrappers
@@ -323,7 +333,7 @@ def _typed(field: dict[str, Any], arr: pa.Array) -> Typed:
     if ftype == "year":
         ok = _match(arr, YEAR_RE)
         values = pc.cast(pc.if_else(pa.array(ok), arr, "0"), pa.int64())
-        return Typed(ok, values, _prefixed("n:", values))
+        return Typed(ok, values, lambda: _prefixed("n:", values))
     if ftype == "yearmonth":
         return Typed(_match(arr, YEARMONTH_RE))
     if ftype == "duration":
@@ -379,9 +389,10 @@ def _constraints(field: dict[str, Any], arr: pa.Array, typed: Typed) -> np.ndarr
             continue
         if name == "enum":
             allowed = _enum_keys(field, limit)
-            if allowed is None or typed.keys is None:
+            keys = typed.keys()
+            if allowed is None or keys is None:
                 return np.zeros(len(arr), dtype=bool)
-            ok &= _np(pc.is_in(typed.keys, value_set=allowed))
+            ok &= _np(pc.is_in(keys, value_set=allowed))
         elif name in ("minLength", "maxLength"):
             if ftype == "string":
                 length = pc.utf8_length(arr)
@@ -451,6 +462,7 @@ def check_column(
     required = bool(field.get("constraints", {}).get("required"))
     ok = np.where(missing, not required, ok)
     keys = None
-    if want_keys and typed.keys is not None:
-        keys = pc.if_else(pa.array(ok & ~missing), typed.keys, pa.scalar(None, pa.string()))
+    typed_keys = typed.keys() if want_keys else None
+    if typed_keys is not None:
+        keys = pc.if_else(pa.array(ok & ~missing), typed_keys, pa.scalar(None, pa.string()))
     return Column(ok, missing, keys)
