@@ -60,7 +60,7 @@ STRING_RE = {
 }
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December"]  # fmt: skip
-# "5 March 2020" for format "any": dateutil reads it so whatever today is. Years below 1000
+# "5 March 2020" for format "any": dateutil takes all three parts as written. Years below 1000
 # are left to frictionless (dateutil reads "0099" as 1999).
 NAMED_DATE_RE = rf"^(?P<d>[0-9]{{1,2}}) (?P<m>{'|'.join(MONTH_NAMES)}) (?P<Y>[1-9][0-9]{{3}})$"
 STRFTIME = {"%Y": r"(?P<Y>[0-9]{4})", "%m": r"(?P<m>[0-9]{2})", "%d": r"(?P<d>[0-9]{2})",
