@@ -197,6 +197,8 @@ CLEAN_TYPES = [
     ("year", {}, "2020"), ("yearmonth", {}, "2020-02"), ("duration", {}, "P1DT2H"),
     ("geopoint", {}, "7.1,51.2"), ("object", {}, '{"a": 1}'), ("array", {}, "[1]"),
     ("geojson", {}, '{"type": "Point", "coordinates": [7, 51]}'), ("any", {}, "x"),
+    ("geojson", {}, '{"type": "Point", "coordinates": [-1.5e2, 951]}'),
+    ("date", {"format": "any"}, "5 March 2020"), ("date", {"format": "any"}, "2020-03-05"),
 ]  # fmt: skip
 
 
@@ -238,3 +240,30 @@ def test_memory_does_not_grow_with_the_table(tmp_path: Path) -> None:
     valid, rows, grown_mb = json.loads(done.stdout.strip().splitlines()[-1])
     assert (valid, rows) == (True, 150_000)
     assert grown_mb < 120, f"peak memory grew by {grown_mb} MB for a 17 MB file"
+
+
+def test_json_coordinates_with_leading_zeros_are_no_json(tmp_path: Path) -> None:
+    # json.loads refuses "01": frictionless reports a type error, the fast path once did not
+    schema = {"fields": [{"name": "a", "type": "geopoint", "format": "array"},
+                         {"name": "o", "type": "geopoint", "format": "object"},
+                         {"name": "g", "type": "geojson"}]}  # fmt: skip
+    rows = [["[01, 2]", '{"lon": 1, "lat": 02}', '{"type": "Point", "coordinates": [01, 2]}'],
+            ["[1, 2]", '{"lon": 1, "lat": 2}', '{"type": "Point", "coordinates": [1, 2]}'],
+            ["[1.5, -0]", '{"lon": -0.5, "lat": 0}',
+             '{"type": "Point", "coordinates": [1e3, 95]}']]  # fmt: skip
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([["a", "o", "g"], *rows])
+    assert same(tmp_path, "t.csv", out.getvalue().encode(), schema) == Counter(
+        {(2, "a", "type-error"): 1, (2, "o", "type-error"): 1, (2, "g", "type-error"): 1}
+    )
+
+
+def test_dates_in_format_any_with_month_names(tmp_path: Path) -> None:
+    schema = {"fields": [{"name": "d", "type": "date", "format": "any",
+                          "constraints": {"unique": True, "minimum": "1500-01-01"}}]}  # fmt: skip
+    cells = ["5 March 2020", "2020-03-05", "29 February 2021", "31 April 2020", "1 March 0099",
+             "05 May 1999", "12 May 1499", "29 February 2020", "1 march 2020",
+             "32 May 2000"]  # fmt: skip
+    found = same(tmp_path, "t.csv", ("d\n" + "\n".join(cells) + "\n").encode(), schema)
+    assert found[(3, "d", "unique-error")] == 1  # 2020-03-05 twice
+    assert found[(4, "d", "type-error")] == 1 and found[(5, "d", "type-error")] == 1

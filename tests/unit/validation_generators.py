@@ -43,14 +43,20 @@ POOLS: dict[str, list[str]] = {
     "duration": ["P1Y", "PT5M", "P", "PT", "P1Y2M3DT4H5M6S", "1Y", "P1W", "-P1D", "P3D", ""],
     "geopoint": ["10,20", "10, 20", "181,0", "0,91", "-180,-90", "a,b", "10 20", "[10,20]",
                  "[10, 20]", "[181,0]", "[1]", '{"lon": 10, "lat": 20}', '{"lat": 20, "lon": 10}',
-                 '{"lon": 200, "lat": 0}', ""],
+                 '{"lon": 200, "lat": 0}', "[01, 2]", '{"lon": 1, "lat": 02}', "[1e1, 2]", ""],
     "geojson": ['{"type": "Point", "coordinates": [10, 20]}',
                 '{"type": "Point", "coordinates": [200, 20]}',
-                '{"type": "Poin", "coordinates": [1, 2]}', "{}", "[]", "x", ""],
-    "object": ["{}", '{"a": 1}', "[]", "x", '{"a": 1.0}', ""],
-    "array": ["[]", "[1, 2]", "{}", "x", "[1.0, 2]", ""],
+                '{"type": "Poin", "coordinates": [1, 2]}', "{}", "[]", "x",
+                '{"type": "Point", "coordinates": [01, 2]}',
+                '{"type": "Point", "coordinates": [-1.5e2, 951]}',
+                '{"type":"Point","coordinates":[1,2,3]}', ""],
+    "object": ["{}", '{"a": 1}', "[]", "x", '{"a": 1.0}', ' {"a": [1]}\t', '{"a": 01}',
+               '{"a": 1}}', '\ufeff{}', '{"a": NaN}', ""],
+    "array": ["[]", "[1, 2]", "{}", "x", "[1.0, 2]", "[1] ", "[1,]", "\u00a0[1]", ""],
     "any": ["a", "1", "", "1.0"],
 }  # fmt: skip
+# dates written with month names, which dateutil (format "any") reads
+NAMED_DATES = ["5 March 2020", "29 February 2021", "31 April 2020", "1 March 0099", "05 May 2020"]
 STRING_FORMATS: dict[str, list[str]] = {
     "email": ["a@b.de", "a.b@c-d.example.com", "a@b", "@b.de", "a@@b.de", "x.y@mail.org", ""],
     "uri": ["http://a.de", "https://x.org/p?q=1", "a.de", "http://", "mailto:x@y.z", ""],
@@ -124,6 +130,8 @@ def field_descriptors(rnd: random.Random, name: str) -> tuple[dict[str, Any], li
         feats.append(f"format:{ftype}/{fmt}")
         if ftype == "string" and fmt in STRING_FORMATS:
             pool = STRING_FORMATS[fmt] + ["a"]
+        if ftype == "date" and fmt == "any":
+            pool += NAMED_DATES
     if ftype == "integer" and rnd.random() < 0.5:
         f["bareNumber"] = False
         feats.append("option:bareNumber")

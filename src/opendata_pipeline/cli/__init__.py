@@ -10,9 +10,11 @@ from pathlib import Path
 import click
 
 from ..orchestrate import HEARTBEAT_SECONDS
-from ..settings import default_environment
 from . import devtools, orchestration, publishing, scaffolding, validating
 from .options import project_path_option
+
+RUN_NO_FLOW = frozenset({"validate"})
+"""Commands that run no Prefect flow in this process."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +29,10 @@ def main(ctx: click.Context, project: Path | None, verbose: bool) -> None:
     configuration or schema; 3 the portal (or Prefect server) stayed unreachable.
     """
     ctx.obj = {"verbose": verbose, "project": project}
+    if ctx.invoked_subcommand in RUN_NO_FLOW:
+        return  # nor need the settings module (pydantic-settings: 0.2-0.4 s to import)
+    from ..settings import default_environment
+
     # flow runs of this process send heartbeats as often as deployed runs do (the crash
     # automation counts on it); set before Prefect reads its settings
     default_environment("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))

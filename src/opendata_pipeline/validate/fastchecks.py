@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -38,12 +39,17 @@ DURATION_RE = (
     r"^P([0-9]{1,9}Y)?([0-9]{1,9}M)?([0-9]{1,9}D)?(T([0-9]{1,9}H)?([0-9]{1,9}M)?([0-9]{1,9}S)?)?$"
 )
 COORD = r"-?[0-9]{1,3}(\.[0-9]{1,10})?"
+# In JSON text (read by json.loads) a number has no leading zero: "[01, 2]" is no JSON.
+JSON_COORD = r"-?(0|[1-9][0-9]{0,2})(\.[0-9]{1,10})?"
+# Any JSON number json.loads reads as a number (bounded digits: no int-to-str limit).
+JSON_NUMBER = r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?([eE][+-]?[0-9]{1,3})?"
 GEOPOINT_RE = {
     "default": rf"^{COORD}, ?{COORD}$",
-    "array": rf"^\[{COORD}, ?{COORD}\]$",
-    "object": rf'^\{{"lon": ?{COORD}, ?"lat": ?{COORD}\}}$',
+    "array": rf"^\[{JSON_COORD}, ?{JSON_COORD}\]$",
+    "object": rf'^\{{"lon": ?{JSON_COORD}, ?"lat": ?{JSON_COORD}\}}$',
 }
-GEOJSON_POINT_RE = rf'^\{{"type": ?"Point", ?"coordinates": ?\[{COORD}, ?{COORD}\]\}}$'
+# frictionless's GeoJSON profile sets no coordinate ranges: any two JSON numbers make a Point.
+GEOJSON_POINT_RE = rf'^\{{"type": ?"Point", ?"coordinates": ?\[{JSON_NUMBER}, ?{JSON_NUMBER}\]\}}$'
 STRING_RE = {
     "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     "email": r"^[a-z0-9]{1,20}([._-][a-z0-9]{1,20}){0,2}@[a-z0-9]{1,20}(-[a-z0-9]{1,20})?"
@@ -52,6 +58,11 @@ STRING_RE = {
     r"(/[A-Za-z0-9._~-]{0,40}){0,8}(\?[A-Za-z0-9._~=&-]{0,40})?$",
     "binary": r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
 }
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December"]  # fmt: skip
+# "5 March 2020" for format "any": dateutil takes all three parts as written. Years below 1000
+# are left to frictionless (dateutil reads "0099" as 1999).
+NAMED_DATE_RE = rf"^(?P<d>[0-9]{{1,2}}) (?P<m>{'|'.join(MONTH_NAMES)}) (?P<Y>[1-9][0-9]{{3}})$"
 STRFTIME = {"%Y": r"(?P<Y>[0-9]{4})", "%m": r"(?P<m>[0-9]{2})", "%d": r"(?P<d>[0-9]{2})",
             "%H": r"(?P<H>[0-9]{2})", "%M": r"(?P<M>[0-9]{2})", "%S": r"(?P<S>[0-9]{2})"}  # fmt: skip  # noqa: E501
 BOUNDS = {
@@ -78,7 +89,11 @@ class Column:
 class Typed:
     ok: np.ndarray
     values: pa.Array | None = None  # for minimum/maximum
-    keys: pa.Array | None = None  # canonical strings
+    make_keys: Callable[[], pa.Array] | None = None
+    """Canonical strings, built only when asked (enum, key fields): most columns need none."""
+
+    def keys(self) -> pa.Array | None:
+        return self.make_keys() if self.make_keys is not None else None
 
 
 def _np(arr: pa.Array) -> np.ndarray:
@@ -122,7 +137,7 @@ def _integer(field: dict[str, Any], arr: pa.Array) -> Typed:
         ok = _match(arr, INT_RE)
         digits = pc.utf8_ltrim(pc.if_else(pa.array(ok), arr, "0"), "+")
     values = pc.cast(digits, pa.int64())
-    return Typed(ok, values, _prefixed("n:", values))
+    return Typed(ok, values, lambda: _prefixed("n:", values))
 
 
 def _number_text(arr: pa.Array, field: dict[str, Any]) -> tuple[np.ndarray, pa.Array]:
@@ -152,6 +167,11 @@ def _number(field: dict[str, Any], arr: pa.Array) -> Typed:
     values = pc.cast(safe, pa.float64())
     if field.get("floatNumber"):
         return Typed(ok, values, None)
+    return Typed(ok, values, lambda: _number_keys(safe, ok))
+
+
+def _number_keys(safe: pa.Array, ok: np.ndarray) -> pa.Array:
+    """Canonical keys of plain decimal numbers (null for exponents: read by Python)."""
     plain = ok & ~_match(safe, "[eE]")
     parts = pc.extract_regex(pc.if_else(pa.array(plain), safe, "0"), PLAIN_NUM_RE)
     sign = parts.field(0)
@@ -168,8 +188,8 @@ def _number(field: dict[str, Any], arr: pa.Array) -> Typed:
     text_key = pc.if_else(
         negative, pc.binary_join_element_wise("n:-", body, ""), _prefixed("n:", body)
     )
-    keys = pc.if_else(pa.array(plain), text_key, pa.scalar(None, pa.string()))
-    return Typed(ok, values, keys)
+    keys: pa.Array = pc.if_else(pa.array(plain), text_key, pa.scalar(None, pa.string()))
+    return keys
 
 
 def _boolean(field: dict[str, Any], arr: pa.Array) -> Typed:
@@ -177,7 +197,7 @@ def _boolean(field: dict[str, Any], arr: pa.Array) -> Typed:
     falses = arrow_array(field.get("falseValues", ["false", "False", "FALSE", "0"]), pa.string())
     is_true = pc.is_in(arr, value_set=trues)
     ok = _np(is_true) | _np(pc.is_in(arr, value_set=falses))
-    return Typed(ok, None, pc.if_else(is_true, "n:1", "n:0"))
+    return Typed(ok, None, lambda: pc.if_else(is_true, "n:1", "n:0"))
 
 
 def _string(field: dict[str, Any], arr: pa.Array) -> Typed:
@@ -190,7 +210,7 @@ def _string(field: dict[str, Any], arr: pa.Array) -> Typed:
             ok &= _np(pc.equal(pc.bit_wise_and(pc.utf8_length(arr), 3), 0))
     else:
         ok = np.zeros(len(arr), dtype=bool)
-    return Typed(ok, None, _prefixed("s:", arr))
+    return Typed(ok, None, lambda: _prefixed("s:", arr))
 
 
 def _strftime_regex(fmt: str) -> tuple[str, list[str]] | None:
@@ -226,7 +246,9 @@ def _temporal(field: dict[str, Any], arr: pa.Array) -> Typed:
     if fmt in ("default", "any"):
         if ftype == "date":
             ok = _date_ok(arr, _match(arr, DATE_RE))
-            return Typed(ok, arr, _prefixed("d:", arr))
+            if fmt == "any" and not ok.all():
+                return _named_dates(arr, ok)
+            return Typed(ok, arr, lambda: _prefixed("d:", arr))
         if ftype == "datetime":
             return Typed(_date_ok(arr, _match(arr, DATETIME_RE)))
         return Typed(_match(arr, TIME_RE))
@@ -246,15 +268,51 @@ def _temporal(field: dict[str, Any], arr: pa.Array) -> Typed:
     return Typed(ok)
 
 
+def _named_dates(arr: pa.Array, iso_ok: np.ndarray) -> Typed:
+    """Format ``any``: ISO dates and "5 March 2020" (day, English month name, year)."""
+    named = _match(arr, NAMED_DATE_RE) & ~iso_ok
+    mask = pa.array(named)
+    parts = pc.extract_regex(pc.if_else(mask, arr, "1 January 1000"), NAMED_DATE_RE)
+    month = pc.add(pc.index_in(parts.field("m"), value_set=pa.array(MONTH_NAMES)), 1)
+    day, year = pc.cast(parts.field("d"), pa.int64()), pc.cast(parts.field("Y"), pa.int64())
+    named &= _calendar_ok(
+        *(np.asarray(a.to_numpy(zero_copy_only=False)) for a in (year, month, day))
+    )
+    two = {"width": 2, "padding": "0"}
+    iso = pc.binary_join_element_wise(
+        parts.field("Y"),
+        pc.utf8_lpad(pc.cast(month, pa.string()), **two),
+        pc.utf8_lpad(parts.field("d"), **two),
+        "-",
+    )
+    ok = iso_ok | named
+    text = pc.if_else(pa.array(named), iso, arr)
+    return Typed(ok, text, lambda: pc.if_else(pa.array(ok), _prefixed("d:", text), None))
+
+
+# json.loads's own scanner (for its default decoder), called without its per-call wrappers
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # typeshed omits it
+_JSON_SPACE = " \t\n\r"
+
+
+def _json_value(cell: str | None) -> Any:
+    """What ``json.loads(cell)`` returns, or None where it raises."""
+    if cell is None or cell.startswith("\ufeff"):  # json.loads refuses a leading BOM
+        return None
+    start = len(cell) - len(cell.lstrip(_JSON_SPACE))
+    try:
+        value, end = _SCAN(cell, start)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    return None if cell[end:].strip(_JSON_SPACE) else value
+
+
 def _json_cells(field: dict[str, Any], arr: pa.Array) -> Typed:
     want = dict if field["type"] == "object" else list
     ok = np.zeros(len(arr), dtype=bool)
     lengths = np.zeros(len(arr), dtype=np.int64)
     for i, cell in enumerate(arr.to_pylist()):
-        try:
-            value = json.loads(cell)
-        except ValueError:
-            continue
+        value = _json_value(cell)
         if isinstance(value, want):
             ok[i], lengths[i] = True, len(value)
     return Typed(ok, pa.array(lengths), None)
@@ -275,7 +333,7 @@ def _typed(field: dict[str, Any], arr: pa.Array) -> Typed:
     if ftype == "year":
         ok = _match(arr, YEAR_RE)
         values = pc.cast(pc.if_else(pa.array(ok), arr, "0"), pa.int64())
-        return Typed(ok, values, _prefixed("n:", values))
+        return Typed(ok, values, lambda: _prefixed("n:", values))
     if ftype == "yearmonth":
         return Typed(_match(arr, YEARMONTH_RE))
     if ftype == "duration":
@@ -283,8 +341,7 @@ def _typed(field: dict[str, Any], arr: pa.Array) -> Typed:
     if ftype == "geopoint":
         return _geopoint(field, arr)
     if ftype == "geojson" and field.get("format", "default") == "default":
-        shaped = _match(arr, GEOJSON_POINT_RE)
-        return Typed(shaped & _coords_ok(pc.if_else(pa.array(shaped), arr, "0,0")))
+        return Typed(_match(arr, GEOJSON_POINT_RE))
     if ftype in ("object", "array"):
         return _json_cells(field, arr)
     return Typed(np.zeros(len(arr), dtype=bool))
@@ -332,9 +389,10 @@ def _constraints(field: dict[str, Any], arr: pa.Array, typed: Typed) -> np.ndarr
             continue
         if name == "enum":
             allowed = _enum_keys(field, limit)
-            if allowed is None or typed.keys is None:
+            keys = typed.keys()
+            if allowed is None or keys is None:
                 return np.zeros(len(arr), dtype=bool)
-            ok &= _np(pc.is_in(typed.keys, value_set=allowed))
+            ok &= _np(pc.is_in(keys, value_set=allowed))
         elif name in ("minLength", "maxLength"):
             if ftype == "string":
                 length = pc.utf8_length(arr)
@@ -404,6 +462,7 @@ def check_column(
     required = bool(field.get("constraints", {}).get("required"))
     ok = np.where(missing, not required, ok)
     keys = None
-    if want_keys and typed.keys is not None:
-        keys = pc.if_else(pa.array(ok & ~missing), typed.keys, pa.scalar(None, pa.string()))
+    typed_keys = typed.keys() if want_keys else None
+    if typed_keys is not None:
+        keys = pc.if_else(pa.array(ok & ~missing), typed_keys, pa.scalar(None, pa.string()))
     return Column(ok, missing, keys)
