@@ -45,7 +45,11 @@ def deploy_interval_schedules(srv: PrefectServer, env: dict[str, str], tmp: Path
             _deployment("paused-10s", "modellregionen", active=False),
         ],
     }
-    path = tmp / "prefect.schedules.yaml"
+    deploy(srv, env, tmp / "prefect.schedules.yaml", document)
+
+
+def deploy(srv: PrefectServer, env: dict[str, str], path: Path, document: dict[str, Any]) -> None:
+    """Write a prefect.yaml ``document`` to ``path`` and deploy all of it to ``srv``."""
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     done = subprocess.run(
         [PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", str(path)],

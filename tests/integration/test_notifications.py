@@ -30,8 +30,8 @@ from tests.flowing import catalogue_copy
 from tests.httpserver import Reply, http_server
 from tests.portal_fixture import Portal, free_port
 from tests.project import ROOT
+from tests.schedules import deploy
 
-PREFECT = str(Path(sys.executable).with_name("prefect"))
 ODP = str(Path(sys.executable).with_name("odp"))
 
 
@@ -176,17 +176,7 @@ def test_failed_and_crashed_runs_notify_once_and_good_runs_not(
                 _deployment("slow", n["veranstaltungen"], cat.profile, portal.url),
             ],
         }
-        prefect_file = tmp_path / "prefect.notify.yaml"
-        prefect_file.write_text(yaml.safe_dump(document), encoding="utf-8")
-        deployed = subprocess.run(
-            [PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", str(prefect_file)],
-            cwd=ROOT,
-            env=server.env(env),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
+        deploy(server, env, tmp_path / "prefect.notify.yaml", document)
 
         worker = prefect_server.start_worker(server, "w-notify", env)
         runs = {name: _run(server, name, env) for name in ("good", "invalid", "slow")}

@@ -484,9 +484,12 @@ def held_table(
     load_csv = datastore_csv(data.read_bytes(), schema) if needs_rewrite(schema) else data
     if load_token(load_csv, fields, key) != (state.datastore or {}).get("token"):
         return None
-    counted = datastore_api.Table(load_csv, fields, key, 0)
-    rows = sum(len(batch) for batch in datastore_api.batches(counted))
-    return _api_table(load_csv, fields, key, rows)
+    archive = state.archive_for(state.version) if state.version else None
+    rows = (archive or {}).get("odp_rows")
+    if rows is None:  # published before rows were recorded: count them
+        counted = datastore_api.Table(load_csv, fields, key, 0)
+        rows = sum(len(batch) for batch in datastore_api.batches(counted))
+    return _api_table(load_csv, fields, key, int(rows))
 
 
 def _load_through_api(
