@@ -81,3 +81,28 @@ def run_catalogue(**params: Any) -> Any:
     from opendata_pipeline.orchestrate.summary import run_result
 
     return run_result(publish_catalogue(**params, return_state=True))
+
+
+def heartbeats(flow_run_id: Any, at_least: int = 1, wait: float = 30.0) -> list[dict[str, Any]]:
+    """The heartbeat events the Prefect API holds for a flow run (waits until ``at_least``
+    arrived or ``wait`` seconds passed: events reach the server's store asynchronously)."""
+    import time
+
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    body = {
+        "filter": {
+            "event": {"name": ["prefect.flow-run.heartbeat"]},
+            "resource": {"id": [f"prefect.flow-run.{flow_run_id}"]},
+        },
+        "limit": 50,
+    }
+    deadline = time.monotonic() + wait
+    while True:
+        answer = httpx.post(f"{PREFECT_API_URL.value()}/events/filter", json=body, timeout=30)
+        answer.raise_for_status()
+        events: list[dict[str, Any]] = answer.json()["events"]
+        if len(events) >= at_least or time.monotonic() > deadline:
+            return events
+        time.sleep(0.5)

@@ -114,11 +114,6 @@ def child_environment(
     return env
 
 
-def default_environment(name: str, value: str) -> None:
-    """Set ``name`` in this process's environment unless it is set (for libraries read later)."""
-    os.environ.setdefault(name, value)
-
-
 def markdown_table() -> str:
     """The README's settings table (``python -m opendata_pipeline.settings`` prints it)."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]

@@ -13,7 +13,7 @@ import pytest
 
 from opendata_pipeline.flows import publish_catalogue, publish_dataset
 from opendata_pipeline.orchestrate.summary import run_result
-from tests.flowing import CatalogueCopy, catalogue_copy, run_record
+from tests.flowing import CatalogueCopy, catalogue_copy, heartbeats, run_record
 from tests.portal_fixture import Portal
 from tests.project import ROOT, load_profile
 
@@ -138,6 +138,21 @@ def test_a_no_op_odp_publish_reads_no_table(
     *printed, last = done.stdout.strip().splitlines()
     assert json.loads(last) == {"code": 0, "loaded": []}, done.stderr
     assert printed[-1] == "4 datasets: 4 unchanged"
+
+    # the run sent its heartbeat (the crash automation counts on it), and only the flow's
+    # own: Prefect's engine heartbeat, which holds the end of every run, is off
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        cli_run = client.read_flow_runs(limit=1, sort="START_TIME_DESC")[0]
+    assert heartbeats(cli_run.id)  # the first one arrived; a second would follow it closely
+    beats = heartbeats(cli_run.id, at_least=2, wait=3)
+    assert len(beats) == 1, beats
+    related = beats[0]["related"]
+    assert {"role": "flow", "name": "publish-catalogue"} in [
+        {"role": r.get("prefect.resource.role"), "name": r.get("prefect.resource.name")}
+        for r in related
+    ]
 
 
 def test_a_failing_dataset_stops_only_itself_and_what_references_it(

@@ -173,23 +173,47 @@ def test_another_publishers_deployments_carry_its_profile_and_schedule(tmp_path:
     assert events["schedules"] == [{"cron": "30 5 * * *", "timezone": "Europe/Berlin"}]
 
 
-def test_in_process_and_deployed_runs_send_heartbeats_often_enough_for_the_crash_check(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import click
+def test_publishing_flows_beat_until_their_body_returns_and_stop_at_once() -> None:
+    import threading
+    import time
+    from types import SimpleNamespace
+    from uuid import uuid4
 
-    from opendata_pipeline.cli import main
+    from opendata_pipeline.orchestrate.heartbeat import beating
+
+    run = SimpleNamespace(id=uuid4(), name="brave-otter", flow_id=uuid4(), deployment_id=None)
+    context = SimpleNamespace(flow_run=run, flow=SimpleNamespace(name="publish-catalogue"))
+    sent: list[tuple[dict[str, str], list[dict[str, str]]]] = []
+    three = threading.Event()
+
+    def emit(resource: dict[str, str], related: list[dict[str, str]]) -> None:
+        sent.append((resource, related))
+        if len(sent) == 3:
+            three.set()
+
+    with beating(every=0.05, emit=emit, context=context):
+        assert three.wait(5)  # one at once, then one per period
+    started = time.perf_counter()
+    with beating(every=3600, emit=emit, context=context):
+        pass
+    assert time.perf_counter() - started < 0.5  # the end of a run does not wait a period
+    count = len(sent)
+    time.sleep(0.2)
+    assert len(sent) == count  # nothing after the body returned
+    resource, related = sent[0]
+    # what the crash automation matches: the run as resource, the flow by name
+    assert resource["prefect.resource.id"] == f"prefect.flow-run.{run.id}"
+    assert {"prefect.resource.role": "flow", "prefect.resource.name": "publish-catalogue",
+            "prefect.resource.id": f"prefect.flow.{run.flow_id}"} in related  # fmt: skip
+    with beating(every=0.05, emit=emit, context=SimpleNamespace(flow_run=None)):
+        pass  # outside a flow run: nothing
+    assert len(sent) == count
+
+
+def test_heartbeats_come_often_enough_for_the_crash_check() -> None:
     from opendata_pipeline.orchestrate import HEARTBEAT_SECONDS
     from opendata_pipeline.profile import Notifications
 
-    monkeypatch.delenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", raising=False)
-    assert main.callback is not None
-    with click.Context(main) as ctx:
-        ctx.invoke(main.callback, project=None, verbose=False)
-    assert os.environ["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == str(HEARTBEAT_SECONDS)
-    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
-    env = config["definitions"]["work_pool"]["job_variables"]["env"]
-    assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == str(HEARTBEAT_SECONDS)
     # the crash check waits at least two heartbeats
     least = Notifications.model_fields["crash_after"].metadata
     assert min(m.ge for m in least if hasattr(m, "ge")) >= 2 * HEARTBEAT_SECONDS

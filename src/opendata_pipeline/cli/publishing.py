@@ -55,14 +55,22 @@ def run_flow(
     """
     api = _prefect_api()
     output.note(f"Prefect: {api or 'temporary server (start one: odp server up)'}")
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
 
     from ..flows import publish_catalogue, publish_dataset
     from ..orchestrate.summary import run_result
 
     if not output.verbose():
         _quiet_prefect()
-    updates: dict[Any, Any] = {PREFECT_API_URL: api} if api else {}
+    # the flows send their own heartbeats (orchestrate.heartbeat); Prefect's engine would
+    # hold every run's end for up to a second waiting for its heartbeat thread
+    updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if api:
+        updates[PREFECT_API_URL] = api
     with temporary_settings(updates=updates):
         if len(slugs) == 1 and not fan_out:
             state = publish_dataset(

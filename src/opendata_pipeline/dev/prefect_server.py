@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ServiceError
-from ..orchestrate import HEARTBEAT_SECONDS
 from ..orchestrate.deployments import WORK_POOL
 from ..settings import child_environment
 from .supervisor import Process
@@ -60,7 +59,6 @@ class PrefectServer:
             "PREFECT_API_URL": self.api_url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
-            "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS),
             **self.settings,
         }
         if self.database_url:

@@ -10,15 +10,12 @@ from typing import Any
 
 from ..catalogue import DatasetSpec
 from ..profile import PublisherProfile
-from . import HEARTBEAT_SECONDS
 
 WORK_POOL = "odp-process"
 """The process work pool every deployment runs on (``odp server up`` creates it)."""
 POOL = {
     "name": WORK_POOL,
     "work_queue_name": "default",
-    # whatever the worker's own environment says, its runs send heartbeats this often
-    "job_variables": {"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS)}},
 }
 PULL: list[dict[str, Any]] = [{"opendata_pipeline.orchestrate.pull.enter_project": {}}]
 DEFAULT_PROFILE = "default"
