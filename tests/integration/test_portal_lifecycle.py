@@ -74,7 +74,7 @@ def test_up_status_down_reset() -> None:
         assert down.returncode == 0 and down.stdout.strip() == "stopped"
         assert odp("status", "--name", name).returncode == 3
 
-        assert databases(f"odp_{name}_") == [f"odp_{name}_ckan", f"odp_{name}_datastore"]
+        assert databases(f"odp_{name}_") == [layout.db_main, layout.db_datastore]
         wiped = odp("reset", "--name", name, "--yes")
         assert wiped.returncode == 0, wiped.stderr
         assert databases(f"odp_{name}_") == []

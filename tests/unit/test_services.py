@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +69,19 @@ def test_apt_is_used_only_as_root_on_debian(monkeypatch: pytest.MonkeyPatch) -> 
     fake_services(monkeypatch, (False, True))
     services.ensure_services(log=lambda _m: None)
     assert installed == [["postgresql"]]
+
+
+def test_two_checkouts_never_share_a_portal_instances_databases(tmp_path: Path) -> None:
+    """PostgreSQL is the machine's: an instance's databases and roles carry its folder."""
+    from opendata_pipeline.dev.layout import Layout
+
+    one = Layout.of(tmp_path / "one" / ".portal", "local", 5050)
+    other = Layout.of(tmp_path / "other" / ".portal", "local", 5050)
+    again = Layout.of(tmp_path / "one" / ".portal", "local", 5050)
+    names = [(x.db_main, x.db_datastore, x.role_rw, x.role_ro) for x in (one, other, again)]
+    assert names[0] == names[2]  # the same instance keeps its databases
+    assert not set(names[0]) & set(names[1])
+    for name in names[0]:
+        assert name.startswith("odp_local_") and len(name) <= 63  # PostgreSQL's limit
+    longest = Layout.of(tmp_path / ".portal", "a" * 31, 5050)
+    assert max(len(n) for n in (longest.db_datastore, longest.role_rw)) <= 63

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -26,7 +27,7 @@ class Layout:
         assets: this project's portal files (lock file, plugins, WSGI entry, bootstrap).
         home: folder for the CKAN virtualenv (shared by instances).
         instance_dir: folder for this instance's config, storage, logs and secrets.
-        name: instance name; databases and roles are named after it.
+        name: instance name; databases and roles are named after it and the folder.
         port: TCP port on 127.0.0.1.
         kind: CKAN version and plugin set (default: CKAN 2.12 with ckanext-odp).
     """
@@ -127,20 +128,28 @@ class Layout:
         return f"odp-{self.name}"
 
     @property
+    def db_prefix(self) -> str:
+        """``odp_<name>_<8 hex digits of the instance folder>``: PostgreSQL's databases and
+        roles are shared by the whole machine, so two checkouts (or portal homes) with an
+        instance of the same name must not meet in them."""
+        folder = str(self.instance_dir.resolve())
+        return f"odp_{self.name}_{hashlib.sha256(folder.encode()).hexdigest()[:8]}"
+
+    @property
     def db_main(self) -> str:
-        return f"odp_{self.name}_ckan"
+        return f"{self.db_prefix}_ckan"
 
     @property
     def db_datastore(self) -> str:
-        return f"odp_{self.name}_datastore"
+        return f"{self.db_prefix}_datastore"
 
     @property
     def role_rw(self) -> str:
-        return f"odp_{self.name}_rw"
+        return f"{self.db_prefix}_rw"
 
     @property
     def role_ro(self) -> str:
-        return f"odp_{self.name}_ro"
+        return f"{self.db_prefix}_ro"
 
 
 def _saved_port(instance_dir: Path) -> int | None:
