@@ -80,3 +80,30 @@ def test_the_publishing_flows_import_no_table_library() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+def test_the_odp_program_exits_with_its_commands_code_even_on_a_crash() -> None:
+    """``odp`` skips Python's teardown (``cli.run``); the exit code must survive it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, opendata_pipeline.cli as cli\n"
+        "def boom(): raise RuntimeError('a bug')\n"
+        "cli.main = {how}\n"
+        "cli.run()\n"
+    )
+    cases = {
+        "boom": 1,  # an unexpected error: traceback and exit 1
+        "lambda: sys.exit(3)": 3,
+        "lambda: sys.exit(0)": 0,
+        "lambda: (print('out', end=''), sys.exit(2))": 2,
+    }
+    for how, code in cases.items():
+        done = subprocess.run(
+            [sys.executable, "-c", probe.format(how=how)], capture_output=True, text=True
+        )
+        assert done.returncode == code, (how, done.stderr)
+        if how == "boom":
+            assert "RuntimeError: a bug" in done.stderr
+    assert done.stdout == "out"  # output written before the exit is flushed

@@ -62,6 +62,12 @@ def run() -> None:
         code = exc.code
         _exit_code[0] = code if isinstance(code, int) else (0 if code is None else 1)
         raise
+    except KeyboardInterrupt:
+        _exit_code[0] = 130  # what a shell reports for Ctrl-C
+        raise
+    except BaseException:
+        _exit_code[0] = 1  # Python prints the traceback; the exit says it failed
+        raise
 
 
 __all__ = ["main", "run"]
