@@ -3,9 +3,9 @@
 Streams: each version is read with Arrow's CSV reader in blocks of about 1 MB, every
 cell as text, and reduced to two 64-bit hashes per row (its key and its whole row),
 so memory grows by 16 bytes per row, not by the table. The hashes are computed over
-the cells' bytes with NumPy, never per Python object: a 1,000,000-row table takes
-about a second. Two different keys or rows with the same 64-bit hash would be
-miscounted; the chance is about n²/2⁶⁵ (10⁻⁷ for 1,000,000 rows).
+the cells' bytes with NumPy (:mod:`..rowhash`), never per Python object: a
+1,000,000-row table takes about a second. Two different keys or rows with the same
+64-bit hash would be miscounted; the chance is about n²/2⁶⁵ (10⁻⁷ for 1,000,000 rows).
 
 The hashes of a file in the ``cache`` folder (the stage, where files are named by
 their sha256 and never change) are kept beside it, so that the next version is
@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..rowhash import cell_hashes, combined
 
 if TYPE_CHECKING:  # imported where rows are compared: a no-op run never does
     import numpy as np
@@ -41,60 +43,6 @@ class RowDiff:
 
     def summary(self) -> str:
         return f"{self.added} added, {self.removed} removed, {self.changed} changed"
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser, element-wise (uint64, wrapping)."""
-    import numpy as np
-
-    u = np.uint64
-    x = x ^ (x >> u(30))
-    x *= u(0xBF58476D1CE4E5B9)
-    x ^= x >> u(27)
-    x *= u(0x94D049BB133111EB)
-    return x ^ (x >> u(31))
-
-
-def cell_hashes(column: pa.Array) -> np.ndarray:
-    """A 64-bit hash per cell of a string column, from its bytes and length.
-
-    Each byte is mixed with its position in the cell, the mixed values are summed per
-    cell (``np.add.reduceat`` over the Arrow offsets), and the sum is mixed with the
-    length: no Python object per cell.
-    """
-    import numpy as np
-    import pyarrow as pa
-
-    u = np.uint64
-    width = np.int64 if pa.types.is_large_string(column.type) else np.int32
-    n = len(column)
-    _validity, offsets_buf, data_buf = column.buffers()
-    offsets = np.frombuffer(
-        offsets_buf, dtype=width, count=n + 1, offset=column.offset * np.dtype(width).itemsize
-    ).astype(np.int64)
-    start, end = int(offsets[0]), int(offsets[-1])
-    lengths = np.diff(offsets)
-    if end == start:
-        data = np.empty(0, dtype=np.uint8)
-    else:
-        data = np.frombuffer(data_buf, dtype=np.uint8, count=end - start, offset=start)
-    starts = offsets[:-1] - start
-    within = np.arange(end - start, dtype=np.int64) - np.repeat(starts, lengths)
-    terms = _mix((within.astype(u) << u(8)) | data.astype(u))
-    sums = np.add.reduceat(np.append(terms, u(0)), np.minimum(starts, end - start))
-    sums[lengths == 0] = 0
-    return _mix(sums + lengths.astype(u) * u(0x9E3779B97F4A7C15))
-
-
-def _combined(parts: list[np.ndarray], n: int) -> np.ndarray:
-    """One hash per row from the hashes of its cells, in column order."""
-    import numpy as np
-
-    u = np.uint64
-    out = np.full(n, u(0x243F6A8885A308D3), dtype=u)
-    for part in parts:
-        out = _mix(out * u(0x100000001B3) + part)
-    return out
 
 
 def columns_of(path: Path) -> list[str]:
@@ -161,8 +109,8 @@ def table_hashes(
 
                         empty_cell = cell_hashes(pa.array([""], pa.string()))
                     cells[name] = np.repeat(empty_cell, n)
-            keys.append(_combined([cells[k] for k in key], n))
-            rows.append(_combined(list(cells.values()), n))
+            keys.append(combined([cells[k] for k in key], n))
+            rows.append(combined(list(cells.values()), n))
     if not keys:
         empty = np.empty(0, dtype=np.uint64)
         return empty, empty
