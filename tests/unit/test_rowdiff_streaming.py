@@ -1,6 +1,8 @@
-"""The streaming row diff (hashes in batches) counts as the whole-table comparison did."""
+"""The streaming row diff (hashes in blocks) counts as the whole-table comparison did."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -58,17 +60,48 @@ def test_same_counts_as_the_whole_table_comparison(
 ) -> None:
     old = None if first else data.draw(tables(old_cols))
     new = data.draw(tables(new_cols))
-    batch, rowdiff.BATCH_ROWS = rowdiff.BATCH_ROWS, 7  # several batches per table
+    block, rowdiff.BLOCK_BYTES = rowdiff.BLOCK_BYTES, 32  # several blocks per table
     try:
         assert row_diff(old, new, ["id"]) == reference(old, new, ["id"])
     finally:
-        rowdiff.BATCH_ROWS = batch
+        rowdiff.BLOCK_BYTES = block
 
 
 def test_without_a_usable_key_whole_rows_are_compared(monkeypatch: pytest.MonkeyPatch) -> None:
     # (the whole-table comparison miscounted here: a MultiIndex of all columns)
-    monkeypatch.setattr(rowdiff, "BATCH_ROWS", 1)
+    monkeypatch.setattr(rowdiff, "BLOCK_BYTES", 16)
     old = b"id,a,b\n9,,\n0,,\n"
     new = b"id,a,c\n0,,\n1,,\n"
     assert row_diff(old, new, ["c"]) == RowDiff(added=1, removed=1, changed=0)
     assert row_diff(b"id,a,b\n", new, []) == RowDiff(added=2, removed=0, changed=0)
+
+
+def test_quoting_does_not_count_as_a_change() -> None:
+    old = b'id,a\n1,"x, y"\n2,"b"\n3,""\n'
+    new = b'id,a\n1,"x, y"\n2,b\n3,\n4,"zwei\nZeilen"\n'
+    assert row_diff(old, new, ["id"]) == RowDiff(added=1, removed=0, changed=0)
+
+
+def test_cells_are_told_apart_by_their_bytes_not_only_their_set() -> None:
+    # same bytes in other columns or another order: a change
+    old = b"id,a,b\n1,ab,\n2,x,y\n"
+    new = b"id,a,b\n1,a,b\n2,y,x\n"
+    assert row_diff(old, new, ["id"]) == RowDiff(added=0, removed=0, changed=2)
+
+
+def test_hashes_of_staged_files_are_kept_and_reused(tmp_path: Path) -> None:
+    old, new = tmp_path / "t-old.csv", tmp_path / "t-new.csv"
+    old.write_bytes(b"id,a\n1,x\n2,y\n")
+    new.write_bytes(b"id,a\n1,x\n2,z\n3,w\n")
+    assert row_diff(old, new, ["id"], cache=tmp_path) == RowDiff(1, 0, 1)
+    kept = sorted(p.name for p in tmp_path.glob("*.rowhashes.npy"))
+    assert len(kept) == 2 and all(k.startswith(("t-old.csv.", "t-new.csv.")) for k in kept)
+    old.write_bytes(b"id,a\n7,q\n")  # a staged file never changes: its kept hashes count
+    assert row_diff(old, new, ["id"], cache=tmp_path) == RowDiff(1, 0, 1)
+    # outside the stage nothing is kept
+    elsewhere = tmp_path / "x"
+    elsewhere.mkdir()
+    other = elsewhere / "t.csv"
+    other.write_bytes(new.read_bytes())
+    assert row_diff(other, new, ["id"], cache=tmp_path) == RowDiff(0, 0, 0)
+    assert not list(elsewhere.glob("*.npy"))

@@ -125,9 +125,14 @@ def _carry_out(client: CkanClient, plan: Plan, replanned: int, scratch: Path) ->
             superseded = True
         state = current
     if plan.action != "unchanged" and not superseded:
-        # the archived copy gets a table too, and every table a preview (issue 17)
-        load = (lambda r: load_datastore(client, release, state, r)) if state.can_load else None
-        ensure_previews(client, state, load)
+        # the archived copy gets a table too, and every table a preview (issue 17); with
+        # ckanext-odp it is copied from the current data's table, not uploaded again
+        copy_of = (state.current.get("data") or {}).get("id") if state.loader else None
+
+        def load(resource_id: str) -> dict[str, Any]:
+            return load_datastore(client, release, state, resource_id, copy_from=copy_of)
+
+        ensure_previews(client, state, load if state.can_load else None)
     archive = state.archive_for(state.version) if state.version else None
     return Applied(
         plan,
@@ -430,6 +435,7 @@ def load_datastore(
     resource_id: str | None = None,
     staged: bool = False,
     previous: datastore_api.Table | None = None,
+    copy_from: str | None = None,
 ) -> dict[str, Any]:
     """Load the current data into the DataStore (atomic swap with ``ckanext-odp``).
 
@@ -444,6 +450,9 @@ def load_datastore(
             again, unless the portal no longer holds it.
         previous: through CKAN's API: what the table holds now (``held_table``), so
             that only the rows that differ are written.
+        copy_from: with ``ckanext-odp``: a resource whose table holds this load (the
+            current data's, for its archived copy): the portal copies its rows, and
+            the table is uploaded only if it does not hold them.
     """
     if not state.loader:
         return _load_through_api(client, release, state, resource_id, previous)
@@ -452,6 +461,10 @@ def load_datastore(
         swapped: dict[str, Any] = client.call("odp_datastore_load", **params)
         if not swapped.get("missing_stage"):
             return swapped
+    if copy_from is not None and copy_from != params["resource_id"]:
+        copied: dict[str, Any] = client.call("odp_datastore_load", copy_from=copy_from, **params)
+        if not copied.get("missing_source"):
+            return copied
     result: dict[str, Any] = client.call("odp_datastore_load", files=_upload(release), **params)
     return result
 
@@ -476,7 +489,10 @@ def held_table(
     """
     if release.primary_key == [] or not (state.datastore or {}).get("token"):
         return None
-    data, schema = previous_version(client, state, release.sha256, release.schema_sha256, scratch)
+    staged = release.staged_copy(state.sha256("data") or "") if state.version else None
+    data, schema = previous_version(
+        client, state, release.sha256, release.schema_sha256, scratch, staged
+    )
     if data is None:
         return None
     schema = schema or release.schema

@@ -15,7 +15,7 @@ from ..names import primary_key
 from ..validate.report import Report
 from ..validate.step import ValidationFailed
 from . import artifacts
-from .datastore import datastore_csv, datastore_fields, load_token, needs_rewrite
+from .datastore import datastore_csv, datastore_fields, file_digest, load_token, needs_rewrite
 from .destination import Destination
 from .history import versions_section_of
 from .metadata import current_package, desired_package, metadata_changes
@@ -47,6 +47,18 @@ class Release:
     @property
     def slug(self) -> str:
         return self.spec.slug
+
+    @property
+    def stage(self) -> Path:
+        """The folder of staged tables (each named by its sha256, never changed)."""
+        return self.data_path.parent
+
+    def staged_copy(self, sha256: str) -> Path | None:
+        """This dataset's table with ``sha256`` if it is still staged here, checked."""
+        path = self.stage / f"{self.slug}-{sha256}.csv"
+        if not path.is_file() or file_digest(path).hexdigest() != sha256:
+            return None
+        return path
 
     @property
     def primary_key(self) -> list[str]:
@@ -259,7 +271,8 @@ def make_plan(
     version = next_version(current, data_changed, changes)
     if version is not None:
         rows = (
-            row_diff(previous_data, release.data_path, release.primary_key)
+            # the stage keeps the hashes of its tables: the next version reuses them
+            row_diff(previous_data, release.data_path, release.primary_key, release.stage)
             if data_changed
             else RowDiff(0, 0, 0)
         )

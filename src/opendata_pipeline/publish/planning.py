@@ -36,7 +36,9 @@ def plan_release(client: CkanClient, release: Release) -> Plan:
     release = with_portal_license(client, release, state)
     folder = release.data_path.parent
     with tempfile.TemporaryDirectory(prefix="odp-previous-", dir=folder) as tmp:
+        # the previous version as this machine staged it, if it still is: no download
+        staged = release.staged_copy(state.sha256("data") or "") if state.version else None
         previous_data, previous_schema = previous_version(
-            client, state, release.sha256, release.schema_sha256, Path(tmp)
+            client, state, release.sha256, release.schema_sha256, Path(tmp), staged
         )
         return make_plan(release, state, previous_data, previous_schema)

@@ -118,11 +118,20 @@ def state_of(client: CkanClient, pkg: dict[str, Any], datastore_status: bool = T
 
 
 def previous_version(
-    client: CkanClient, state: PortalState, sha256: str, schema_sha256: str, folder: Path
+    client: CkanClient,
+    state: PortalState,
+    sha256: str,
+    schema_sha256: str,
+    folder: Path,
+    local_data: Path | None = None,
 ) -> tuple[Path | None, dict[str, Any] | None]:
     """The current version's data and schema, downloaded only where they differ from ours.
 
     The data is written to a file in ``folder`` (a large table never sits in memory).
+
+    Args:
+        local_data: a file the caller checked to hold the current version's data (its
+            sha256 is the one the portal's metadata names): used instead of a download.
 
     Raises:
         PortalUnavailable: a download failed or its bytes do not match their sha256.
@@ -131,7 +140,9 @@ def previous_version(
         return None, None
     data, schema = state.current.get("data"), state.current.get("schema")
     previous_data = previous_schema = None
-    if data and state.sha256("data") != sha256:
+    if data and state.sha256("data") != sha256 and local_data is not None:
+        previous_data = local_data
+    elif data and state.sha256("data") != sha256:
         # The archived copy is never rewritten; the current file may be, on a portal
         # without ckanext-odp, by a publish the portal died in (issue 16).
         archive = state.archive_for(state.version)

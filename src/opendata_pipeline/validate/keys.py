@@ -2,7 +2,8 @@
 
 Keys are the comparable strings of typed values (:func:`.values.canonical`), so
 ``1``, ``1.0`` and ``1.00`` collide and ``NaN`` never does. Only these keys are
-kept while the table streams past.
+kept while the table streams past. Repeats are found by 64-bit hashes of the keys
+first (:mod:`..rowhash`), then compared exactly among the rows whose hashes repeat.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..gather.tables import arrow_array
+from ..rowhash import cell_hashes, combined, repeating
 
 Lookups = dict[tuple[str, tuple[str, ...]], set[tuple[Any, ...]]]
 """(referenced dataset, its key fields) -> set of key tuples (comparable strings)."""
@@ -54,20 +56,25 @@ class KeyColumns:
         for name in self.names:
             self.values.setdefault(name, []).append(keys[name])
 
-    def column(self, name: str) -> pa.Array:
-        chunks = self.values.get(name, [])
-        return pa.concat_arrays(chunks) if chunks else arrow_array([], pa.string())
+    def column(self, name: str) -> pa.ChunkedArray:
+        """A field's keys, batch by batch (not copied into one array)."""
+        return pa.chunked_array(self.values.get(name, []), pa.string())
 
-    def row_numbers(self) -> pa.Array:
-        return pa.concat_arrays(self.rows) if self.rows else arrow_array([], pa.int64())
+    def row_numbers(self) -> pa.ChunkedArray:
+        return pa.chunked_array(self.rows, pa.int64())
 
 
 def _repeats(keys: list[pa.Array], rows: pa.Array) -> list[tuple[int, int]]:
     """(row, row of the previous occurrence) for every repeated key, in row order."""
     if not len(rows):
         return []
-    if len(keys) == 1 and pc.count_distinct(keys[0]).as_py() == len(keys[0]):
+    # Equal keys hash equal: only rows whose key hash repeats can repeat a key. The
+    # exact comparison below then runs on those few rows, not on a hash table of all.
+    candidates = repeating(combined([cell_hashes(k) for k in keys], len(rows)))
+    if not candidates.any():
         return []
+    mask = pa.array(candidates)
+    keys, rows = [k.filter(mask) for k in keys], rows.filter(mask)
     names = [f"k{i}" for i in range(len(keys))]
     table = pa.table({**dict(zip(names, keys, strict=True)), "_row": rows})
     counts = table.group_by(names).aggregate([("_row", "count")])

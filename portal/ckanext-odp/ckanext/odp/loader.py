@@ -1,5 +1,8 @@
 """Load a CSV into a DataStore table with COPY and swap it in atomically.
 
+A table whose rows another table already holds (the archived copy of the current
+version) is filled from that table inside the database, without a second upload.
+
 The new table is built under a hidden name (leading underscore, so CKAN's
 ``_table_metadata`` view ignores it), either in the same transaction that drops
 the old table and renames the new one into place, or ahead of time (``stage``,
@@ -103,18 +106,58 @@ def _exists(cur: Any, table: str) -> bool:
     return bool(cur.fetchone()[0])
 
 
+def same_load(cur: Any, table: str, token: str, fields: list[dict[str, Any]]) -> bool:
+    """``table`` holds the rows of the load ``token`` (the same bytes, same table shape).
+
+    Its columns are checked too: a table altered since its load is not a copy source.
+    The table is locked against a swap until the transaction ends, so the rows copied
+    are the rows checked.
+    """
+    if not _exists(cur, table):
+        return False
+    cur.execute(f"LOCK TABLE {ident(table)} IN ACCESS SHARE MODE")
+    if table_status(cur, table).get("token") != token:
+        return False
+    cur.execute(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND a.attname NOT IN ('_id', '_full_text') ORDER BY a.attnum",
+        (ident(table),),
+    )
+    found = [(name, kind) for name, kind in cur.fetchall()]
+    wanted = [(f["id"], _PG_NAMES.get(f["type"], f["type"])) for f in fields]
+    return found == wanted
+
+
+#: How ``format_type`` names the DataStore types this loader creates.
+_PG_NAMES = {
+    "int4": "integer",
+    "int8": "bigint",
+    "float8": "double precision",
+    "bool": "boolean",
+    "time": "time without time zone",
+    "timestamp": "timestamp without time zone",
+    "timestamptz": "timestamp with time zone",
+}
+
+
 def build(
     cur: Any,
     stage: str,
     fields: list[dict[str, Any]],
     primary_key: list[str],
-    source: IO[bytes],
+    source: IO[bytes] | str,
     record: dict[str, Any],
     fts_lang: str,
     fts_method: str,
     full_text_max_rows: int,
 ) -> dict[str, Any]:
-    """COPY ``source`` into the new hidden table ``stage``; return its load record."""
+    """Fill the new hidden table ``stage``; return its load record.
+
+    Args:
+        source: the CSV bytes to COPY in, or the name of a table that holds the same
+            load (``same_load``): its rows are copied inside the database, in order.
+    """
     check_fields(fields, primary_key)
     columns = ", ".join(ident(f["id"]) for f in fields)
     cur.execute(f"DROP TABLE IF EXISTS {ident(stage)} CASCADE")
@@ -123,9 +166,15 @@ def build(
         + ", ".join(f"{ident(f['id'])} {f['type']}" for f in fields)
         + ")"
     )
-    cur.copy_expert(
-        f"COPY {ident(stage)} ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true)", source
-    )
+    if isinstance(source, str):
+        cur.execute(
+            f"INSERT INTO {ident(stage)} ({columns}) "
+            f"SELECT {columns} FROM {ident(source)} ORDER BY _id"
+        )
+    else:
+        cur.copy_expert(
+            f"COPY {ident(stage)} ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true)", source
+        )
     rows = cur.rowcount
     if primary_key:
         key = ", ".join(ident(k) for k in primary_key)
@@ -240,7 +289,7 @@ def load(
     table: str,
     fields: list[dict[str, Any]],
     primary_key: list[str],
-    source: IO[bytes] | None,
+    source: IO[bytes] | str | None,
     record: dict[str, Any],
     fts_lang: str,
     fts_method: str,
@@ -253,8 +302,9 @@ def load(
         table: the resource id (the public table name).
         fields: DataStore fields (id, type, info) in CSV column order.
         primary_key: field ids forming the unique key.
-        source: the CSV bytes (UTF-8, empty unquoted cell = NULL); None to swap in
-            the table ``stage`` built for ``record["token"]``.
+        source: the CSV bytes (UTF-8, empty unquoted cell = NULL), or the name of a
+            table holding the same load (``same_load``, checked by the caller); None
+            to swap in the table ``stage`` built for ``record["token"]``.
         record: what to remember about this load (token, version, sha256).
         fts_lang: full-text language; fts_method: index method (gist or gin).
         full_text_max_rows: above this row count, no full-text column is built.

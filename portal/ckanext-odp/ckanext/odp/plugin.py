@@ -4,6 +4,8 @@ Actions:
     odp_datastore_load: COPY an uploaded CSV into a new table and swap it in
         (one transaction), or stage it hidden and swap it in later; idempotent by
         ``token``, refused when the resource's metadata names another sha256.
+        With ``copy_from`` (a resource whose table holds the same load), the rows
+        are copied inside the database instead of uploaded again.
     odp_datastore_status: the load record of a resource's table.
 
 Both check the same permissions as ``datastore_create`` / ``datastore_info``,
@@ -82,6 +84,10 @@ def odp_datastore_load(context: dict[str, Any], data_dict: dict[str, Any]) -> di
     compare-and-swap: it is refused (``superseded``) unless the resource's metadata
     still names the ``sha256`` of ``record``; it answers ``missing_stage`` when no
     upload came and nothing was staged for ``token``.
+
+    ``copy_from`` (optional, instead of ``upload``): the id of a resource whose table
+    holds this very load (same ``token`` and columns); its rows are copied inside the
+    database. Answered with ``missing_source`` when that table does not hold it.
     """
     resource_id = tk.get_or_bust(data_dict, "resource_id")
     token = tk.get_or_bust(data_dict, "token")
@@ -91,7 +97,12 @@ def odp_datastore_load(context: dict[str, Any], data_dict: dict[str, Any]) -> di
     primary_key = _json_param(data_dict, "primary_key", [])
     record = dict(_json_param(data_dict, "record", {}), token=token)
     upload = data_dict.get("upload")
+    copy_from = data_dict.get("copy_from") or None
     stage_only = tk.asbool(data_dict.get("stage", False))
+    if copy_from is not None:
+        if upload is not None or stage_only or not isinstance(copy_from, str):
+            raise tk.ValidationError({"copy_from": ["a resource id, without upload or stage"]})
+        tk.check_access("datastore_info", context, {"id": copy_from, "resource_id": copy_from})
     if upload is not None and not hasattr(upload, "stream"):
         raise tk.ValidationError({"upload": ["must be a CSV file"]})
     if stage_only and upload is None:
@@ -125,15 +136,19 @@ def odp_datastore_load(context: dict[str, Any], data_dict: dict[str, Any]) -> di
             if loader.table_status(cur, resource_id).get("token") == token:
                 conn.rollback()
                 return {"loaded": False, "token": token}
-            if upload is None and not loader.staged(cur, resource_id, token):
+            if copy_from is not None and not loader.same_load(cur, copy_from, token, fields):
+                conn.rollback()
+                return {"loaded": False, "missing_source": True, "token": token}
+            if upload is None and copy_from is None and not loader.staged(cur, resource_id, token):
                 conn.rollback()
                 return {"loaded": False, "missing_stage": True, "token": token}
+        source = upload.stream if upload is not None else copy_from
         result = loader.load(
             conn,
             resource_id,
             fields,
             primary_key,
-            upload.stream if upload is not None else None,
+            source,
             record,
             *fts,
             max_rows,
