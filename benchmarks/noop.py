@@ -77,6 +77,7 @@ def where_time_goes() -> None:
     """Profile one no-op ``odp publish`` in this process; print the biggest parts."""
     from opendata_pipeline.cli import main
 
+    sys.stdout.flush()  # the command line's output module takes over the stream
     profile = cProfile.Profile()
     profile.enable()
     with contextlib.suppress(SystemExit):

@@ -23,7 +23,7 @@ from .ckan import CkanClient
 from .drafts import refuse_drafts
 from .errors import TerminalError
 from .gather import reuse
-from .gather.core import GatherContext, combine, fetch_sources
+from .gather.core import GatherContext, fetch_sources, write_table
 from .gather.http import HttpCache
 from .memory import release_unused
 from .publish.apply import Applied, apply_plan
@@ -137,12 +137,11 @@ def gather(spec: DatasetSpec, workspace: Workspace) -> Staged:
     if found is not None:
         provenance = [f.provenance(rows) for f, rows in zip(fetched, found.rows, strict=True)]
         return Staged(spec.slug, found.path, found.sha256, [p.as_dict() for p in provenance])
-    gathered = combine(spec, fetched)
     workspace.stage.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=workspace.stage, prefix=".tmp-")
     try:
         with os.fdopen(fd, "w+b") as fh:
-            gathered.write_csv(fh)  # streamed: the table's text is never one string
+            provenance = write_table(spec, fetched, fh)  # one CSV source: batch by batch
             fh.seek(0)
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
         path = workspace.stage / f"{spec.slug}-{digest}.csv"
@@ -154,10 +153,10 @@ def gather(spec: DatasetSpec, workspace: Workspace) -> Staged:
         Path(tmp).unlink(missing_ok=True)
         raise
     if key:
-        rows = [p.rows for p in gathered.provenance]
+        rows = [p.rows for p in provenance]
         reuse.remember(workspace.stage, spec.slug, key, path, digest, rows)
-    staged = Staged(spec.slug, path, digest, [p.as_dict() for p in gathered.provenance])
-    del gathered, fetched
+    staged = Staged(spec.slug, path, digest, [p.as_dict() for p in provenance])
+    del fetched
     release_unused()  # the table is on disk now; the next step starts small
     return staged
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import pytest
 import yaml
 from prefect.flows import load_flow_from_entrypoint
 from prefect.states import Failed

@@ -19,7 +19,7 @@ from ..clock import utc_now
 from ..errors import OdpError, TerminalError
 from .http import FetchPolicy, HttpCache, fetch
 from .ics import read_ics
-from .mapping import apply_mapping
+from .mapping import MappingError, apply_mapping
 from .readers import ReadError, read_table
 from .trust import check_url, local_file
 
@@ -316,6 +316,70 @@ def combine(spec: DatasetSpec, fetched: list[Fetched]) -> GatherResult:
     return GatherResult(spec.slug, _order_columns(combined, spec), provenance)
 
 
+def _streams(spec: DatasetSpec, fetched: list[Fetched]) -> bool:
+    """One CSV source and no hook: every row can be mapped and written on its own."""
+    return len(fetched) == 1 and not spec.hook and fetched[0].fmt == "csv"
+
+
+def _write_batches(spec: DatasetSpec, item: Fetched, target: BinaryIO) -> int:
+    """Map and write a CSV source batch by batch (as :func:`combine` + ``write_csv``
+    would write it whole); the number of rows it held.
+
+    Raises:
+        ReadError, MappingError, GatherError: as :func:`combine` raises them.
+    """
+    import pandas as pd
+
+    from .readers import csv_batches
+
+    src = item.source
+    assert not isinstance(src, IcsSource)
+    options = {"encoding": src.encoding, "delimiter": src.delimiter}
+    rows = 0
+    text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+    try:
+        for header, columns in csv_batches(item.body, item.label, **options):
+            if columns:
+                arrays = {n: pd.array(c, dtype=str) for n, c in zip(header, columns, strict=True)}
+                frame = pd.DataFrame(arrays, columns=header)
+            else:  # a header without rows
+                frame = pd.DataFrame(columns=header)
+            frame.index = pd.RangeIndex(rows, rows + len(frame))  # row numbers in errors
+            mapped = apply_mapping(frame, src.mapping, item.label, item.uri).astype(str)
+            _order_columns(mapped, spec).to_csv(
+                text, index=False, header=rows == 0, lineterminator="\n"
+            )
+            rows += len(frame)
+        text.flush()
+    finally:
+        text.detach()  # the caller owns ``target``
+    return rows
+
+
+def write_table(spec: DatasetSpec, fetched: list[Fetched], target: BinaryIO) -> list[Provenance]:
+    """Read, map and combine fetched sources and write the table to ``target`` as CSV
+    (the bytes of :meth:`GatherResult.write_csv`); one provenance record per source.
+
+    A single CSV source without a hook is streamed, a batch of rows at a time, so a
+    large table is never held whole; anything else is combined in memory. Should a
+    value map fail on the way, the whole table is read again, so that the error names
+    the same value and row as it would otherwise.
+
+    Raises:
+        GatherError, ReadError, MappingError: terminal, naming dataset and source.
+    """
+    if _streams(spec, fetched):
+        start = target.tell()
+        try:
+            return [fetched[0].provenance(_write_batches(spec, fetched[0], target))]
+        except MappingError:
+            target.seek(start)
+            target.truncate()
+    gathered = combine(spec, fetched)
+    gathered.write_csv(target)
+    return gathered.provenance
+
+
 def gather_dataset(spec: DatasetSpec, ctx: GatherContext) -> GatherResult:
     """Read and combine every source of a dataset.
 
@@ -336,4 +400,5 @@ __all__ = [
     "combine",
     "fetch_sources",
     "gather_dataset",
+    "write_table",
 ]

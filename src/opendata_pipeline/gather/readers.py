@@ -11,6 +11,7 @@ import functools
 import io
 import json
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,30 +79,58 @@ def read_csv(
     import pandas as pd
     import pyarrow as pa
 
+    header: list[str] = []
+    chunks: list[list[pa.Array]] = []
+    for header, columns in csv_batches(body, label, encoding, delimiter):
+        chunks = chunks or [[] for _ in header]
+        for j, column in enumerate(columns):
+            chunks[j].append(column)
+    if not chunks:
+        return pd.DataFrame(columns=header)
+    frame = {
+        name: pd.array(pa.chunked_array(chunks[j], pa.large_string()), dtype=str)
+        for j, name in enumerate(header)
+    }
+    return pd.DataFrame(frame, columns=header)
+
+
+def csv_batches(
+    body: bytes | Path, label: str, encoding: str | None = None, delimiter: str | None = None
+) -> Iterator[tuple[list[str], list[pa.Array]]]:
+    """The header and the data rows of a CSV source, a batch at a time (blank lines left
+    out), each column a ``large_string`` array; a table without rows yields its header
+    once with no columns.
+
+    Raises:
+        ReadError: as :func:`read_csv`, when the batch that holds the problem is read.
+    """
+    import pyarrow as pa
+
     from .tables import CsvTable, TableDecodeError, TableReadError
 
     try:
         with CsvTable(body, encoding=encoding, delimiter=delimiter) as table:
             header = table.labels
             _check_header(header, label)
-            chunks: list[list[pa.Array]] = [[] for _ in header]
+            empty = True
             for batch in table.batches():
                 kept = _kept_rows(batch, len(header), label, table.dialect.delimiter)
-                for j, column in enumerate(batch.columns):
-                    column = column if kept is None else column.filter(kept)
-                    # pandas keeps strings as large_string: cast a batch at a time
-                    chunks[j].append(column.cast(pa.large_string()))
+                # pandas keeps strings as large_string: cast a batch at a time
+                columns = [
+                    (column if kept is None else column.filter(kept)).cast(pa.large_string())
+                    for column in batch.columns
+                ]
+                if columns and len(columns[0]):
+                    empty = False
+                    yield header, columns
+            if empty:
+                yield header, []
     except TableDecodeError as exc:
         if encoding:  # name the byte, its offset in the whole file and its line
             decode(body if isinstance(body, bytes) else body.read_bytes(), encoding, label)
         raise ReadError(f"{label}: {exc}") from None
     except TableReadError as exc:
         raise ReadError(f"{label}: {exc}") from None
-    columns = {
-        name: pd.array(pa.chunked_array(chunks[j], pa.large_string()), dtype=str)
-        for j, name in enumerate(header)
-    }
-    return pd.DataFrame(columns, columns=header) if columns else pd.DataFrame(columns=header)
 
 
 @functools.cache

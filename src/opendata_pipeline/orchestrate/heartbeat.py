@@ -13,6 +13,7 @@ Prefect's own heartbeat off for its in-process runs; deployed runs keep it as we
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 from collections.abc import Callable, Iterator
@@ -77,10 +78,8 @@ def beating(
 
     def loop() -> None:
         while True:
-            try:
+            with contextlib.suppress(Exception):  # a lost heartbeat must not end the run
                 emit(resource, related)
-            except Exception:  # noqa: BLE001, S110 - a lost heartbeat must not end the run
-                pass
             if stop.wait(every):
                 return
 
