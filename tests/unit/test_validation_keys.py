@@ -181,3 +181,11 @@ def test_key_hashes_spread_distinct_keys() -> None:
     assert len(np.unique(h)) == len(texts)
     one_byte = keys.key_hashes(pa.array([chr(c) for c in range(1, 256)], pa.string()))
     assert len(np.unique(one_byte)) == 255
+
+
+def test_stored_hashes_keep_empty_and_present_apart() -> None:
+    h = np.array([0, 1, 1 << 40, (1 << 40) + 7, 2**64 - 1], dtype=np.uint64)
+    packed = keys._pack(h)
+    assert packed.shape == (5, keys.STORED_BITS // 8) and packed.dtype == np.uint8
+    back = keys._unpack(packed)
+    assert list(back) == [0, 1, 1, 7, (1 << keys.STORED_BITS) - 1]  # 1 << 40: present, not empty

@@ -3,13 +3,13 @@
 Keys are the comparable strings of typed values (:func:`.values.canonical`), so
 ``1``, ``1.0`` and ``1.00`` collide and ``NaN`` never does.
 
-While the table streams past, memory keeps only a 64-bit hash of each unique or
-primary-key cell's key (8 bytes per row and field, :func:`key_hashes`); the keys
-themselves go to a spill file on disk, batch by batch. At the end, the rows whose
-hash occurs more than once are the only candidates for a repeat: their real keys
-are read back from the spill file and compared exactly, so a hash collision costs
-time, never a verdict. Foreign keys and the key sets for other tables stream the
-spill file once.
+While the table streams past, memory keeps only a hash of each unique or
+primary-key cell's key (:func:`key_hashes`: 64 bits, of which 40 are kept, 5 bytes
+per row and field); the keys themselves go to a spill file on disk, batch by batch.
+At the end, the rows whose hash occurs more than once are the only candidates for a
+repeat: their real keys are read back from the spill file and compared exactly, so a
+hash collision costs time, never a verdict. Foreign keys and the key sets for other
+tables stream the spill file once.
 """
 
 from __future__ import annotations
@@ -130,6 +130,29 @@ def _plain(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
     return keys
 
 
+STORED_BITS = 40
+"""Bits of each hash kept in memory: 5,000,000 distinct keys share one in ~40,000 pairs'
+odds of a collision each (about 11 colliding pairs, each settled on the real keys)."""
+_STORED_BYTES = STORED_BITS // 8
+_STORED_MASK = U64((1 << STORED_BITS) - 1)
+
+
+def _pack(hashes: np.ndarray) -> np.ndarray:
+    """The low :data:`STORED_BITS` of each hash as bytes (a present key's never all zero)."""
+    low = hashes & _STORED_MASK
+    low[(low == NULL_HASH) & (hashes != NULL_HASH)] = U64(1)
+    octets = low.astype("<u8").view(np.uint8).reshape(-1, 8)
+    return np.ascontiguousarray(octets[:, :_STORED_BYTES])
+
+
+def _unpack(packed: np.ndarray) -> np.ndarray:
+    """The stored hashes as uint64 again."""
+    octets = np.zeros((len(packed), 8), dtype=np.uint8)
+    octets[:, :_STORED_BYTES] = packed
+    out: np.ndarray = octets.view("<u8").reshape(-1).astype(U64, copy=False)
+    return out
+
+
 def _combined(hashes: list[np.ndarray]) -> np.ndarray:
     """One hash per row for a tuple of keys (equal tuples, equal hashes)."""
     if len(hashes) == 1:
@@ -190,7 +213,7 @@ class KeyColumns:
         self.rows.append((first, n) if contiguous else np.asarray(rows, dtype=np.int64).copy())
         hasher = self.hasher or key_hashes
         for name in self.hashed:
-            self.hashes.setdefault(name, []).append(hasher(keys[name]))
+            self.hashes.setdefault(name, []).append(_pack(hasher(keys[name])))
         columns = {name: _plain(keys[name]) for name in self.names}
         columns[ROW] = pa.array(np.asarray(rows, dtype=np.int64), pa.int64())
         batch = pa.record_batch(columns)
@@ -230,8 +253,12 @@ class KeyColumns:
                 elif wanted[i].any():
                     yield batch.filter(pa.array(wanted[i]))
 
+    def chunk(self, name: str, index: int) -> np.ndarray:
+        """The stored hashes of a field in one batch (uint64)."""
+        return _unpack(self.hashes[name][index])
+
     def chunks(self, name: str) -> list[np.ndarray]:
-        """The in-memory hashes of a field, one array per batch."""
+        """The stored hashes of a field, packed, one array per batch."""
         return self.hashes.get(name, [])
 
     def row_numbers(self, index: int) -> np.ndarray:
@@ -242,13 +269,13 @@ class KeyColumns:
 
 
 def _candidates(per_batch: list[np.ndarray]) -> list[np.ndarray] | None:
-    """Masks of the rows whose hash occurs more than once (None: no repeats at all)."""
+    """Masks of the rows whose (packed) hash occurs more than once (None: no repeats at all)."""
     if not per_batch:
         return None
-    values = _repeated(np.concatenate(per_batch))  # a copy, sorted in place
+    values = _repeated(_unpack(np.concatenate(per_batch)))  # a copy, sorted in place
     if not len(values):
         return None
-    return [_among(h, values) for h in per_batch]
+    return [_among(_unpack(h), values) for h in per_batch]
 
 
 def _picked(cols: KeyColumns, masks: list[np.ndarray], names: list[str]) -> pa.Table:
@@ -309,19 +336,20 @@ def primary_key_issues(cols: KeyColumns, pk: list[str]) -> list[Issue]:
     out = []
     combined = []
     for i in range(len(cols.rows)):
-        parts = [cols.chunks(n)[i] for n in pk]
+        parts = [cols.chunk(n, i) for n in pk]
         all_null = np.logical_and.reduce([p == NULL_HASH for p in parts])
         if all_null.any():
             out += [
                 Issue("primary-key", int(row), 'cells composing the primary keys are all "None"')
                 for row in cols.row_numbers(i)[all_null]
             ]
+        elif len(pk) == 1:
+            combined.append(cols.chunks(pk[0])[i])  # stored as it is
+            continue
         h = _combined(parts)
-        if len(pk) > 1 or all_null.any():
-            h = h.copy() if len(pk) == 1 else h
-            h[~all_null & (h == NULL_HASH)] = U64(1)
-            h[all_null] = NULL_HASH  # all-empty keys are reported above, never as repeats
-        combined.append(h)
+        h[~all_null & (h == NULL_HASH)] = U64(1)
+        h[all_null] = NULL_HASH  # all-empty keys are reported above, never as repeats
+        combined.append(_pack(h))
     masks = _candidates(combined)
     del combined
     if masks is not None:
