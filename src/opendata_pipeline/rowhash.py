@@ -1,6 +1,6 @@
 """64-bit hashes of Arrow string columns and of rows, computed with NumPy.
 
-Used where a whole table's keys or rows are compared (row diff, unique keys):
+Used where a whole table's rows are compared (the row diff of a new version):
 a hash per cell from its bytes, without a Python object per cell. Equal cells
 always hash equal; different ones collide with a chance of about 2⁻⁶⁴ per pair,
 so callers either accept that (counting) or check the rows whose hashes repeat.
@@ -89,18 +89,3 @@ def combined(parts: list[np.ndarray], n: int) -> np.ndarray:
         for part in parts:
             out = _mix(out * u(0x100000001B3) + part)
     return out
-
-
-def repeating(hashes: np.ndarray) -> np.ndarray:
-    """Which entries' hash occurs more than once (a boolean mask, in the given order)."""
-    import numpy as np
-
-    mask = np.zeros(len(hashes), dtype=bool)
-    if len(hashes) < 2:
-        return mask
-    order = np.argsort(hashes, kind="stable")
-    ranked = hashes[order]
-    same = ranked[1:] == ranked[:-1]
-    mask[order[1:][same]] = True
-    mask[order[:-1][same]] = True
-    return mask

@@ -6,7 +6,8 @@
 3. frictionless validates the remaining "suspect" rows (:mod:`.oracle`): its findings are
    the findings (types, constraints, missing/extra cells, blank rows).
 4. Unique fields, the primary key and foreign keys are checked over the whole table on
-   comparable keys of the typed values (:mod:`.keys`), following frictionless's rules.
+   comparable keys of the typed values (:mod:`.keys`), following frictionless's rules;
+   memory keeps a 64-bit hash per key cell, the keys themselves wait in a spill file.
 
 Files whose header does not match the schema, other formats (XLSX, JSON, ...) and bytes
 the reader cannot take are validated by frictionless alone.
@@ -89,7 +90,8 @@ class _Run:
             for j, f in enumerate(self.fields)
             if f.get("type", "any") == "string" and "pattern" in f.get("constraints", {})
         }
-        self.cols = KeyColumns(self.key_names)
+        self.hashed = [n for n in dict.fromkeys(self.pk + self.uniques) if n in self.names]
+        self.cols = KeyColumns(self.key_names, self.hashed)
 
 
 def _finding(run: _Run, desc: dict[str, Any]) -> None:
@@ -213,8 +215,14 @@ def _keys(
     for name in run.key_names:
         j = run.names.index(name)
         c = checks[j]
+        wanted = c.ok & ~c.missing
+        if c.keys is not None and not len(chosen):
+            known = np.asarray(c.keys.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            if not (wanted & ~known).any():
+                out[name] = c.keys  # every cleared cell has its key: no Python values
+                continue
         values = c.keys.to_pylist() if c.keys is not None else [None] * batch.length
-        todo = [int(i) for i in np.nonzero(c.ok & ~c.missing)[0] if values[i] is None]
+        todo = [int(i) for i in np.nonzero(wanted)[0] if values[i] is None]
         if todo:
             cells = [batch.columns[j][i].as_py() for i in todo]
             for i, key in zip(todo, _python_keys(run, j, cells), strict=True):
@@ -337,11 +345,12 @@ def validate_file(
             _whole_file(run, path, fmt, {"encoding": encoding})
         else:
             _csv(run, path, encoding, batch_rows)
+        run.report.sort()
+        run.report.seconds = time.perf_counter() - started
+        return Validation(run.report, _own_lookups(run) if own_keys else {})
     finally:
         run.budget.close()
-    run.report.sort()
-    run.report.seconds = time.perf_counter() - started
-    return Validation(run.report, _own_lookups(run) if own_keys else {})
+        run.cols.close()
 
 
 def _csv(run: _Run, path: Path, encoding: str | None, batch_rows: int) -> None:
@@ -360,10 +369,11 @@ def _csv(run: _Run, path: Path, encoding: str | None, batch_rows: int) -> None:
                 run.report.rows += batch.length
         except TableReadError:
             run.report = Report(run.report.dataset, run.report.file, 0, cap=run.report.cap)
-            run.cols = KeyColumns(run.key_names)
+            run.cols.close()
+            run.cols = KeyColumns(run.key_names, run.hashed)
             _whole_file(run, path, "csv", {"encoding": encoding})
             return
-    release_unused()  # the batches are gone; the key checks below build hash tables
+    release_unused()  # the batches are gone; the key checks below sort the key hashes
     _integrity(run)
 
 

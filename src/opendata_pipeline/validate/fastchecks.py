@@ -38,15 +38,32 @@ YEARMONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 DURATION_RE = (
     r"^P([0-9]{1,9}Y)?([0-9]{1,9}M)?([0-9]{1,9}D)?(T([0-9]{1,9}H)?([0-9]{1,9}M)?([0-9]{1,9}S)?)?$"
 )
-COORD = r"-?[0-9]{1,3}(\.[0-9]{1,10})?"
+# Coordinates within range, by their digits: longitude |x| <= 180, latitude |y| <= 90 (at most
+# 10 decimals, so a JSON float cannot round across a bound). Leading zeros ("099.5") only
+# where frictionless reads the text with Decimal (format default).
+FRACTION = r"(\.[0-9]{1,10})?"
+ZEROS = r"(\.0{1,10})?"
+LON = rf"-?(([0-9]{{1,2}}|0[0-9]{{2}}|1[0-7][0-9]){FRACTION}|180{ZEROS})"
+LAT = rf"-?(([0-9]|[0-8][0-9]|0[0-8][0-9]){FRACTION}|0?90{ZEROS})"
 # In JSON text (read by json.loads) a number has no leading zero: "[01, 2]" is no JSON.
-JSON_COORD = r"-?(0|[1-9][0-9]{0,2})(\.[0-9]{1,10})?"
+JSON_LON = rf"-?((0|[1-9][0-9]?|1[0-7][0-9]){FRACTION}|180{ZEROS})"
+JSON_LAT = rf"-?((0|[1-9]|[1-8][0-9]){FRACTION}|90{ZEROS})"
 # Any JSON number json.loads reads as a number (bounded digits: no int-to-str limit).
 JSON_NUMBER = r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?([eE][+-]?[0-9]{1,3})?"
 GEOPOINT_RE = {
-    "default": rf"^{COORD}, ?{COORD}$",
-    "array": rf"^\[{JSON_COORD}, ?{JSON_COORD}\]$",
-    "object": rf'^\{{"lon": ?{JSON_COORD}, ?"lat": ?{JSON_COORD}\}}$',
+    "default": rf"^{LON}, ?{LAT}$",
+    "array": rf"^\[{JSON_LON}, ?{JSON_LAT}\]$",
+    "object": rf'^\{{"lon": ?{JSON_LON}, ?"lat": ?{JSON_LAT}\}}$',
+}
+# A flat JSON object or array that json.loads certainly reads as a dict / list: string keys
+# and scalar values (strings without escapes or control characters, bounded numbers, literals).
+_WS = r"[ \t\n\r]*"
+_JSON_STRING = r'"[^"\\\x00-\x1f]*"'
+_JSON_SCALAR = rf"({_JSON_STRING}|{JSON_NUMBER}|true|false|null)"
+_PAIR = rf"{_JSON_STRING}{_WS}:{_WS}{_JSON_SCALAR}"
+FLAT_JSON_RE = {
+    "object": rf"^{_WS}\{{{_WS}({_PAIR}({_WS},{_WS}{_PAIR})*{_WS})?\}}{_WS}$",
+    "array": rf"^{_WS}\[{_WS}({_JSON_SCALAR}({_WS},{_WS}{_JSON_SCALAR})*{_WS})?\]{_WS}$",
 }
 # frictionless's GeoJSON profile sets no coordinate ranges: any two JSON numbers make a Point.
 GEOJSON_POINT_RE = rf'^\{{"type": ?"Point", ?"coordinates": ?\[{JSON_NUMBER}, ?{JSON_NUMBER}\]\}}$'
@@ -308,14 +325,29 @@ def _json_value(cell: str | None) -> Any:
 
 
 def _json_cells(field: dict[str, Any], arr: pa.Array) -> Typed:
-    want = dict if field["type"] == "object" else list
-    ok = np.zeros(len(arr), dtype=bool)
-    lengths = np.zeros(len(arr), dtype=np.int64)
-    for i, cell in enumerate(arr.to_pylist()):
+    """Object / array cells: flat ones by regex; the rest (and all, for a length
+    constraint, which needs the value's length) read by json.loads's scanner."""
+    ftype = field["type"]
+    want = dict if ftype == "object" else list
+    if ftype == "array" and field.get("arrayItem"):
+        return Typed(np.zeros(len(arr), dtype=bool))  # each item is read as its own field
+    constraints = field.get("constraints", {})
+    lengths = None
+    if "minLength" in constraints or "maxLength" in constraints:
+        ok = np.zeros(len(arr), dtype=bool)
+        lengths = np.zeros(len(arr), dtype=np.int64)
+        todo = np.arange(len(arr))
+    else:
+        ok = _match(arr, FLAT_JSON_RE[ftype])
+        todo = np.nonzero(~ok)[0]
+    cells = arr.to_pylist() if len(todo) == len(arr) else arr.take(todo).to_pylist()
+    for i, cell in zip(todo.tolist(), cells, strict=True):
         value = _json_value(cell)
         if isinstance(value, want):
-            ok[i], lengths[i] = True, len(value)
-    return Typed(ok, pa.array(lengths), None)
+            ok[i] = True
+            if lengths is not None:
+                lengths[i] = len(value)
+    return Typed(ok, pa.array(lengths) if lengths is not None else None, None)
 
 
 def _typed(field: dict[str, Any], arr: pa.Array) -> Typed:
@@ -347,27 +379,11 @@ def _typed(field: dict[str, Any], arr: pa.Array) -> Typed:
     return Typed(np.zeros(len(arr), dtype=bool))
 
 
-def _coords_ok(arr: pa.Array) -> np.ndarray:
-    """Longitude within ±180 and latitude within ±90 for the two numbers of each cell."""
-    found = pc.extract_regex(
-        pc.fill_null(arr, ""),
-        r"(?P<lon>-?[0-9]+(?:\.[0-9]+)?)[^0-9-]+(?P<lat>-?[0-9]+(?:\.[0-9]+)?)",
-    )
-    ok = np.ones(len(arr), dtype=bool)
-    for name, limit in (("lon", 180.0), ("lat", 90.0)):
-        part = pc.if_else(pc.is_valid(found), found.field(name), "1000")
-        text = pc.if_else(pc.equal(part, ""), "1000", part)
-        value = np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False))
-        ok &= np.abs(value) <= limit
-    return ok
-
-
 def _geopoint(field: dict[str, Any], arr: pa.Array) -> Typed:
     regex = GEOPOINT_RE.get(field.get("format", "default"))
     if regex is None:
         return Typed(np.zeros(len(arr), dtype=bool))
-    ok = _match(arr, regex)
-    return Typed(ok & _coords_ok(pc.if_else(pa.array(ok), arr, "0,0")))
+    return Typed(_match(arr, regex))  # shape and ranges in one pass
 
 
 def _enum_keys(field: dict[str, Any], enum: list[Any]) -> pa.Array | None:
