@@ -282,7 +282,9 @@ def up(layout: Layout, profiles: list[PublisherProfile], log: Log = print) -> No
             time.sleep(0.3)
     ensure_services(log)
     ensure_venv(layout, log)
-    ensure_config(layout, log)
+    if ensure_config(layout, log):  # new databases: tokens of earlier ones mean nothing
+        for token in (layout.admin_token_file, layout.publisher_token_file):
+            token.unlink(missing_ok=True)
     if layout.kind.xloader:  # xloader calls the API with a token set in ckan.ini
         ensure_admin_token(layout)
         patch_ini(layout.ini, ckan_settings(layout, load_state(layout)))
