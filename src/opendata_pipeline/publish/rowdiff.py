@@ -171,10 +171,32 @@ def row_diff(
             usable = columns
         old_keys, old_rows = table_hashes(old_path, columns, usable, cache)
         new_keys, new_rows = table_hashes(new_path, columns, usable, cache)
-    old_k, first = np.unique(old_keys, return_index=True)
-    old_r = old_rows[first]
-    new_k, first = np.unique(new_keys, return_index=True)
-    new_r = new_rows[first]
-    common, in_old, in_new = np.intersect1d(old_k, new_k, assume_unique=True, return_indices=True)
-    changed = int((old_r[in_old] != new_r[in_new]).sum())
-    return RowDiff(len(new_k) - len(common), len(old_k) - len(common), changed)
+    old_k, old_r = _first_of_each_key(old_keys, old_rows)
+    del old_keys, old_rows
+    new_k, new_r = _first_of_each_key(new_keys, new_rows)
+    del new_keys, new_rows
+    common = changed = 0
+    if len(old_k) and len(new_k):
+        at = np.searchsorted(old_k, new_k)  # where each new key is, or would be, in the old
+        np.minimum(at, len(old_k) - 1, out=at)
+        found = old_k[at] == new_k
+        common = int(found.sum())
+        changed = int((old_r[at[found]] != new_r[found]).sum())
+    return RowDiff(len(new_k) - common, len(old_k) - common, changed)
+
+
+def _first_of_each_key(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct key hashes, sorted, and the row hash of each one's first row.
+
+    Sorts in one pass with one index array (8 bytes a row), where ``np.unique`` with
+    indices and ``np.intersect1d`` needed several: a new version of 5,000,000 rows
+    peaked at 1 GB in the comparison.
+    """
+    import numpy as np
+
+    order = np.argsort(keys, kind="stable")  # stable: the first row of a key comes first
+    keys, rows = keys[order], rows[order]
+    del order
+    first = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return keys[first], rows[first]
