@@ -8,38 +8,20 @@ derandomised profile runs here; ``benchmarks/differential.py`` runs the long one
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 
 from opendata_pipeline.validate import engine, fastchecks
 
-from .validation_generators import Case, Tally, cases, required_features
-
-QUICK = settings(
-    max_examples=330,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    phases=[Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+from .validation_generators import Tally, required_features, run_quick
 
 
 def _run(tally: Tally) -> None:
-    @QUICK
-    @given(cases())
-    def check(case: Case) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tally.compare(case)
-
-    check()
+    run_quick(tally, 330)
 
 
 @pytest.fixture(scope="module")

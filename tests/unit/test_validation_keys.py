@@ -7,7 +7,6 @@ findings stay exactly frictionless's (and exactly those of the real hash).
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +16,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 
 from opendata_pipeline.validate import keys
 from opendata_pipeline.validate.engine import validate_file
 
-from .validation_generators import Case, Tally, cases, frictionless_keys
+from .validation_generators import Tally, frictionless_keys, run_quick
 
 Hasher = Any
 
@@ -128,30 +126,12 @@ def test_forced_collisions_change_no_message(
     assert any("the same as in the row at position 4" in r[3] for r in real)  # the latest one
 
 
-QUICK = settings(
-    max_examples=120,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    phases=[Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
-
-
 def test_generated_tables_agree_with_frictionless_under_collisions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(keys, "key_hashes", _by_length)
     tally = Tally()
-
-    @QUICK
-    @given(cases())
-    def check(case: Case) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tally.compare(case)
-
-    check()
+    run_quick(tally, 120)
     shown = [(c.schema, c.data[:300], dict(o - t), dict(t - o)) for c, o, t in tally.disagreements]
     assert tally.disagreements == [], shown[:3]
     assert tally.coverage["constraint:unique"] + tally.coverage["constraint:primaryKey"] >= 20

@@ -389,3 +389,26 @@ def required_features() -> set[str]:
     feats |= {"rows:blank line", "rows:short row", "rows:long row", "rows:empty cells"}
     feats |= {"encoding:utf-8-sig", "encoding:cp1252"}
     return feats
+
+
+def run_quick(tally: Tally, examples: int) -> None:
+    """Compare ``examples`` generated tables (derandomised: the same ones every run)."""
+    import warnings
+
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(cases())
+    def check(case: Case) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tally.compare(case)
+
+    check()
