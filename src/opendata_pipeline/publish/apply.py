@@ -489,7 +489,7 @@ def held_table(
     """
     if release.primary_key == [] or not (state.datastore or {}).get("token"):
         return None
-    staged = release.staged_copy(state.sha256("data") or "") if state.version else None
+    staged = release.staged_copy(state.sha256("data"))
     data, schema = previous_version(
         client, state, release.sha256, release.schema_sha256, scratch, staged
     )

@@ -53,8 +53,10 @@ class Release:
         """The folder of staged tables (each named by its sha256, never changed)."""
         return self.data_path.parent
 
-    def staged_copy(self, sha256: str) -> Path | None:
+    def staged_copy(self, sha256: str | None) -> Path | None:
         """This dataset's table with ``sha256`` if it is still staged here, checked."""
+        if not sha256:
+            return None
         path = self.stage / f"{self.slug}-{sha256}.csv"
         if not path.is_file() or file_digest(path).hexdigest() != sha256:
             return None

@@ -37,7 +37,7 @@ def plan_release(client: CkanClient, release: Release) -> Plan:
     folder = release.data_path.parent
     with tempfile.TemporaryDirectory(prefix="odp-previous-", dir=folder) as tmp:
         # the previous version as this machine staged it, if it still is: no download
-        staged = release.staged_copy(state.sha256("data") or "") if state.version else None
+        staged = release.staged_copy(state.sha256("data"))
         previous_data, previous_schema = previous_version(
             client, state, release.sha256, release.schema_sha256, Path(tmp), staged
         )
