@@ -121,8 +121,6 @@ def validate(
 def plan(spec: DatasetSpec, checked: Checked, destination: Destination) -> Plan:
     """Compare the validated table with the portal; attach the plan (reads only)."""
     planned = steps.plan(spec, checked, destination, portal_client(destination, write=False))
-    if planned.action == "unchanged" and not planned.datastore_pending:
-        return planned
     create_markdown_artifact(
         plan_markdown(planned),
         key=artifact_key("plan", spec.slug),
@@ -139,8 +137,6 @@ def apply(plan: Plan, destination: Destination, allow_draft: bool = False) -> Ap
     """
     applied = steps.apply(plan, portal_client(destination, write=True), allow_draft)
     get_run_logger().info("%s: %s", plan.slug, ", ".join(applied.steps) or "nothing to do")
-    if not applied.steps:
-        return applied
     create_link_artifact(
         applied.url,
         link_text=f"{plan.slug} {applied.version} on CKAN",
